@@ -1,0 +1,318 @@
+package otelsentry
+
+import (
+	"context"
+	"errors"
+	"iter"
+	"strings"
+
+	"github.com/getsentry/sentry-go"
+)
+
+const (
+	baggageHeader = "baggage"
+	// sentryPrefix marks the baggage members that form the DSC.
+	sentryPrefix = "sentry-"
+
+	// maxBaggageBytes is the largest baggage header written, from the W3C
+	// Baggage specification (section 3.3.1, limits).
+	maxBaggageBytes = 8192
+	// maxMemberBytes is the largest baggage member read, the limit of
+	// OpenTelemetry Go's baggage package.
+	maxMemberBytes = 4096
+	// maxDSCMembers is the most sentry- members kept from one header. A
+	// Sentry SDK sends about ten; the W3C asks receivers to keep 64 members.
+	maxDSCMembers = 64
+)
+
+var (
+	errBaggageMember     = errors.New("baggage: malformed member skipped")
+	errBaggageMemberSize = errors.New("baggage: member over 4096 bytes skipped")
+	errBaggageValue      = errors.New("baggage: member with a malformed value skipped")
+	errBaggageTooMany    = errors.New("baggage: more than 64 sentry- members, the rest skipped")
+)
+
+// DynamicSamplingContext is the Dynamic Sampling Context (DSC) of a trace:
+// the sentry- members of its W3C baggage, which Sentry uses to sample the
+// trace the same way in every service. Keys are given without the sentry-
+// prefix ("trace_id", "public_key", "sample_rate", ...), values decoded.
+//
+// The zero value is an empty DSC. A DynamicSamplingContext is immutable and
+// safe for concurrent use.
+type DynamicSamplingContext struct {
+	members []dscMember
+}
+
+type dscMember struct {
+	key, value string
+}
+
+// Get returns the value of the DSC key, given without the sentry- prefix.
+func (d DynamicSamplingContext) Get(key string) (string, bool) {
+	for _, m := range d.members {
+		if m.key == key {
+			return m.value, true
+		}
+	}
+	return "", false
+}
+
+// Len returns the number of keys of the DSC.
+func (d DynamicSamplingContext) Len() int { return len(d.members) }
+
+// All returns the keys (without the sentry- prefix) and values of the DSC in
+// the order in which they were received or built.
+func (d DynamicSamplingContext) All() iter.Seq2[string, string] {
+	return func(yield func(string, string) bool) {
+		for _, m := range d.members {
+			if !yield(m.key, m.value) {
+				return
+			}
+		}
+	}
+}
+
+// String returns the DSC as W3C baggage members (sentry-key=value, comma
+// separated, values percent-encoded), at most 8192 bytes.
+func (d DynamicSamplingContext) String() string {
+	return string(d.appendBaggage(nil, 0))
+}
+
+// Sentry returns the DSC as sentry-go's type, frozen, for code that builds
+// sentry-go transactions or envelopes by hand.
+func (d DynamicSamplingContext) Sentry() sentry.DynamicSamplingContext {
+	entries := make(map[string]string, len(d.members))
+	for _, m := range d.members {
+		entries[m.key] = m.value
+	}
+	return sentry.DynamicSamplingContext{Entries: entries, Frozen: true}
+}
+
+// DynamicSamplingContextFromContext returns the DSC that the propagator
+// extracted from an incoming request and froze in ctx. It reports false when
+// ctx holds no incoming Sentry trace; the DSC may be empty when the caller
+// sent sentry-trace without sentry- baggage members.
+func DynamicSamplingContextFromContext(ctx context.Context) (DynamicSamplingContext, bool) {
+	st := incomingFromContext(ctx)
+	if st == nil {
+		return DynamicSamplingContext{}, false
+	}
+	return st.dsc, true
+}
+
+// parseDSC reads the sentry- members of a W3C baggage header. Members of
+// other vendors are passed over; a malformed sentry- member is skipped and
+// reported by the returned error, which names the last problem met. The
+// kept members are valid whatever the error.
+func parseDSC(header string) (DynamicSamplingContext, error) {
+	var (
+		d   DynamicSamplingContext
+		err error
+	)
+	for header != "" {
+		var member string
+		member, header, _ = strings.Cut(header, ",")
+		if len(member) > maxMemberBytes {
+			if strings.Contains(member, sentryPrefix) {
+				err = errBaggageMemberSize
+			}
+			continue
+		}
+		member = trimOWS(member)
+		if !strings.HasPrefix(member, sentryPrefix) {
+			continue
+		}
+		kv, _, _ := strings.Cut(member, ";") // properties carry nothing for the DSC
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok {
+			err = errBaggageMember
+			continue
+		}
+		k, v = trimOWS(k), trimOWS(v)
+		if len(k) == len(sentryPrefix) || !isToken(k) {
+			err = errBaggageMember
+			continue
+		}
+		value, ok := decodeBaggageValue(v)
+		if !ok {
+			err = errBaggageValue
+			continue
+		}
+		key := k[len(sentryPrefix):]
+		if _, dup := d.Get(key); dup {
+			continue // the first member of a key wins
+		}
+		if len(d.members) == maxDSCMembers {
+			err = errBaggageTooMany
+			continue
+		}
+		if d.members == nil {
+			d.members = make([]dscMember, 0, 10)
+		}
+		d.members = append(d.members, dscMember{key: key, value: value})
+	}
+	return d, err
+}
+
+// appendBaggage appends the DSC as baggage members to b. used is the length
+// of a header the members will be appended to; members that would take the
+// header past maxBaggageBytes are dropped whole.
+func (d DynamicSamplingContext) appendBaggage(b []byte, used int) []byte {
+	for _, m := range d.members {
+		n := encodedMemberLen(m)
+		if used > 0 {
+			n++ // the comma
+		}
+		if used+n > maxBaggageBytes {
+			continue
+		}
+		if used > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, sentryPrefix...)
+		b = append(b, m.key...)
+		b = append(b, '=')
+		b = appendBaggageValue(b, m.value)
+		used += n
+	}
+	return b
+}
+
+func encodedMemberLen(m dscMember) int {
+	n := len(sentryPrefix) + len(m.key) + 1 + len(m.value)
+	for i := 0; i < len(m.value); i++ {
+		if !isBaggageOctet(m.value[i]) || m.value[i] == '%' {
+			n += 2
+		}
+	}
+	return n
+}
+
+// mergeBaggage returns the baggage header to write: the members of
+// existing that are not sentry- members, verbatim and in order, followed by
+// the DSC. encoded is d's own encoding, used as is when existing is empty.
+func mergeBaggage(existing string, d DynamicSamplingContext, encoded string) string {
+	if strings.Trim(existing, " \t,") == "" {
+		return encoded
+	}
+	b := make([]byte, 0, len(existing)+len(encoded)+1)
+	for existing != "" {
+		var member string
+		member, existing, _ = strings.Cut(existing, ",")
+		member = trimOWS(member)
+		if member == "" || strings.HasPrefix(member, sentryPrefix) {
+			continue
+		}
+		if len(b) > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, member...)
+	}
+	return string(d.appendBaggage(b, len(b)))
+}
+
+func trimOWS(s string) string {
+	for len(s) > 0 && (s[0] == ' ' || s[0] == '\t') {
+		s = s[1:]
+	}
+	for len(s) > 0 && (s[len(s)-1] == ' ' || s[len(s)-1] == '\t') {
+		s = s[:len(s)-1]
+	}
+	return s
+}
+
+// isToken reports whether s is an RFC 7230 token, the grammar of baggage keys.
+func isToken(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 0x80 || !tokenChars[c] {
+			return false
+		}
+	}
+	return true
+}
+
+var tokenChars = func() (t [128]bool) {
+	for c := '0'; c <= '9'; c++ {
+		t[c] = true
+	}
+	for c := 'a'; c <= 'z'; c++ {
+		t[c] = true
+	}
+	for c := 'A'; c <= 'Z'; c++ {
+		t[c] = true
+	}
+	for _, c := range "!#$%&'*+-.^_`|~" {
+		t[c] = true
+	}
+	return t
+}()
+
+// isBaggageOctet reports whether c may stand unencoded in a baggage value
+// (W3C Baggage, baggage-octet).
+func isBaggageOctet(c byte) bool {
+	return c == 0x21 || (0x23 <= c && c <= 0x2b) || (0x2d <= c && c <= 0x3a) ||
+		(0x3c <= c && c <= 0x5b) || (0x5d <= c && c <= 0x7e)
+}
+
+// decodeBaggageValue percent-decodes a baggage value. It fails on bytes that
+// are not baggage octets and on malformed escapes.
+func decodeBaggageValue(v string) (string, bool) {
+	escapes := 0
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		if !isBaggageOctet(c) {
+			return "", false
+		}
+		if c == '%' {
+			if i+2 >= len(v) || !isHex(v[i+1]) || !isHex(v[i+2]) {
+				return "", false
+			}
+			escapes++
+			i += 2
+		}
+	}
+	if escapes == 0 {
+		return v, true
+	}
+	b := make([]byte, 0, len(v)-2*escapes)
+	for i := 0; i < len(v); i++ {
+		if v[i] == '%' {
+			b = append(b, unhex(v[i+1])<<4|unhex(v[i+2]))
+			i += 2
+			continue
+		}
+		b = append(b, v[i])
+	}
+	return string(b), true
+}
+
+func appendBaggageValue(b []byte, v string) []byte {
+	const upperHex = "0123456789ABCDEF"
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		if isBaggageOctet(c) && c != '%' {
+			b = append(b, c)
+			continue
+		}
+		b = append(b, '%', upperHex[c>>4], upperHex[c&0x0f])
+	}
+	return b
+}
+
+func isHex(c byte) bool {
+	return ('0' <= c && c <= '9') || ('a' <= c && c <= 'f') || ('A' <= c && c <= 'F')
+}
+
+func unhex(c byte) byte {
+	switch {
+	case '0' <= c && c <= '9':
+		return c - '0'
+	case 'a' <= c && c <= 'f':
+		return c - 'a' + 10
+	}
+	return c - 'A' + 10
+}

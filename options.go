@@ -1,0 +1,155 @@
+package otelsentry
+
+import (
+	"time"
+
+	"github.com/getsentry/sentry-go"
+)
+
+// Defaults of the span processor. Each can be changed with the option of the
+// same name.
+const (
+	// DefaultGracePeriod is how long a transaction whose root has ended
+	// waits for its open children before it is sent.
+	DefaultGracePeriod = time.Second
+	// DefaultMaxOpenSpans caps the spans the processor tracks while they are
+	// open. Past it the oldest open span is forgotten and counted as dropped.
+	DefaultMaxOpenSpans = 50_000
+	// DefaultOpenSpanTimeout is how long the processor tracks a span that has
+	// not ended. An older open span is forgotten and counted as dropped.
+	DefaultOpenSpanTimeout = 10 * time.Minute
+	// DefaultQueueSize is the number of finished transactions that may wait
+	// for the background worker. Past it transactions are dropped and counted.
+	DefaultQueueSize = 2048
+)
+
+// config holds the settings of every constructor of this package. Each
+// constructor reads the fields that concern it.
+type config struct {
+	hub           *sentry.Hub
+	sampleRate    float64
+	hasSampleRate bool
+	tracesSampler TracesSampler
+
+	gracePeriod     time.Duration
+	maxOpenSpans    int
+	openSpanTimeout time.Duration
+	queueSize       int
+}
+
+func newConfig(opts []Option) config {
+	c := config{
+		gracePeriod:     DefaultGracePeriod,
+		maxOpenSpans:    DefaultMaxOpenSpans,
+		openSpanTimeout: DefaultOpenSpanTimeout,
+		queueSize:       DefaultQueueSize,
+	}
+	for _, o := range opts {
+		if o != nil {
+			o.apply(&c)
+		}
+	}
+	return c
+}
+
+// Option configures NewPropagator, NewSampler or NewSpanProcessor. Options
+// that do not concern a constructor are ignored by it.
+type Option interface {
+	apply(*config)
+}
+
+type optionFunc func(*config)
+
+func (f optionFunc) apply(c *config) { f(c) }
+
+// WithHub sets the Sentry hub whose client supplies the DSN, release,
+// environment and sample rate, and, for the span processor, sends the
+// transactions. Without it, the hub stored in the context is used, and
+// otherwise sentry.CurrentHub(). A nil hub is ignored.
+func WithHub(hub *sentry.Hub) Option {
+	return optionFunc(func(c *config) {
+		if hub != nil {
+			c.hub = hub
+		}
+	})
+}
+
+// WithSampleRate overrides the client's TracesSampleRate for NewSampler.
+// The rate is clamped to [0, 1]; NaN is ignored.
+func WithSampleRate(rate float64) Option {
+	return optionFunc(func(c *config) {
+		if rate != rate { // NaN
+			return
+		}
+		c.sampleRate = clampRate(rate)
+		c.hasSampleRate = true
+	})
+}
+
+// WithTracesSampler sets the callback NewSampler asks for the sample rate of
+// each transaction root: a span with no parent or a remote parent. Its result
+// is clamped to [0, 1] and overrides both the configured rate and the
+// parent's decision. A nil callback is ignored.
+func WithTracesSampler(fn TracesSampler) Option {
+	return optionFunc(func(c *config) {
+		if fn != nil {
+			c.tracesSampler = fn
+		}
+	})
+}
+
+// WithGracePeriod sets how long NewSpanProcessor holds a transaction whose
+// root ended while some of its children are still open. Children that end
+// later are sent as follow-up transactions of the same trace. Zero sends the
+// transaction as soon as its root ends; negative values are ignored.
+// The default is DefaultGracePeriod.
+func WithGracePeriod(d time.Duration) Option {
+	return optionFunc(func(c *config) {
+		if d >= 0 {
+			c.gracePeriod = d
+		}
+	})
+}
+
+// WithMaxOpenSpans caps the number of open spans NewSpanProcessor tracks.
+// Past it the oldest is forgotten and counted in Stats.OpenSpansDropped.
+// Values below 1 are ignored. The default is DefaultMaxOpenSpans.
+func WithMaxOpenSpans(n int) Option {
+	return optionFunc(func(c *config) {
+		if n > 0 {
+			c.maxOpenSpans = n
+		}
+	})
+}
+
+// WithOpenSpanTimeout sets how long NewSpanProcessor tracks a span that has
+// not ended. Values below or equal to zero are ignored. The default is
+// DefaultOpenSpanTimeout.
+func WithOpenSpanTimeout(d time.Duration) Option {
+	return optionFunc(func(c *config) {
+		if d > 0 {
+			c.openSpanTimeout = d
+		}
+	})
+}
+
+// WithQueueSize sets how many finished transactions may wait for the
+// processor's background worker. Values below 1 are ignored. The default is
+// DefaultQueueSize.
+func WithQueueSize(n int) Option {
+	return optionFunc(func(c *config) {
+		if n > 0 {
+			c.queueSize = n
+		}
+	})
+}
+
+func clampRate(r float64) float64 {
+	switch {
+	case r != r || r < 0:
+		return 0
+	case r > 1:
+		return 1
+	}
+	return r
+}

@@ -1,0 +1,180 @@
+package otelsentry
+
+import (
+	"context"
+	"strings"
+
+	"github.com/getsentry/sentry-go"
+	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/trace"
+)
+
+// Propagator propagates traces in Sentry's format: the sentry-trace header
+// and the sentry- members of the W3C baggage header. Create it with
+// NewPropagator.
+//
+// Extract continues the caller's trace and freezes its Dynamic Sampling
+// Context (DSC) in the context. Inject writes sentry-trace for the span in the
+// context and the DSC: the frozen one, or, when the trace starts in this
+// service, a head DSC built from the sentry-go client. Members of other
+// vendors in an outgoing baggage header are kept as they are.
+//
+// It works with or without the span processor and sampler of this package,
+// and alone or in a composite after propagation.TraceContext and
+// propagation.Baggage, so that sentry-trace wins over traceparent.
+type Propagator struct {
+	hub     *sentry.Hub
+	clients *clientCache
+}
+
+var _ propagation.TextMapPropagator = Propagator{}
+
+// NewPropagator returns a propagator of Sentry's sentry-trace and baggage
+// headers. WithHub chooses the client whose DSN, release, environment and
+// sample rate go into the head DSC; without it, the hub in the context is
+// used, else sentry.CurrentHub(). Other options are ignored.
+func NewPropagator(opts ...Option) Propagator {
+	c := newConfig(opts)
+	return Propagator{hub: c.hub, clients: new(clientCache)}
+}
+
+// NewSentryPropagator returns NewPropagator().
+//
+// Deprecated: NewSentryPropagator eases the move from
+// github.com/getsentry/sentry-go/otel. Use NewPropagator.
+func NewSentryPropagator() propagation.TextMapPropagator {
+	return NewPropagator()
+}
+
+// Fields returns the headers Inject writes: sentry-trace and baggage.
+func (Propagator) Fields() []string {
+	return []string{sentryTraceHeader, baggageHeader}
+}
+
+// Extract continues the trace of a valid sentry-trace header: it returns ctx
+// with a remote span context whose span id is the caller's span, sampled for
+// "-1", not sampled for "-0" and for a deferred decision (no flag), which
+// NewSampler then decides. The sentry- members of baggage are frozen in ctx
+// as the trace's DSC; a malformed member is skipped alone.
+//
+// A missing or malformed sentry-trace header, or a caller of another Sentry
+// organization, returns ctx unchanged.
+func (p Propagator) Extract(ctx context.Context, carrier propagation.TextMapCarrier) context.Context {
+	ctx, _ = p.extract(ctx, carrier)
+	return ctx
+}
+
+func (p Propagator) extract(ctx context.Context, carrier propagation.TextMapCarrier) (context.Context, error) {
+	tid, sid, dec, err := parseSentryTrace(headerValue(carrier, sentryTraceHeader))
+	if err != nil {
+		return ctx, err
+	}
+	dsc, bagErr := parseDSC(headerValue(carrier, baggageHeader))
+	if !p.continues(ctx, dsc) {
+		return ctx, errOtherOrg
+	}
+	in := &incoming{traceID: tid, spanID: sid, decision: dec}
+	in.dsc, in.rand = withSampleRand(dsc, tid, dec)
+
+	scc := trace.SpanContextConfig{TraceID: tid, SpanID: sid, Remote: true}
+	if dec == decisionSampled {
+		scc.TraceFlags = trace.FlagsSampled
+	}
+	if prev := trace.SpanContextFromContext(ctx); prev.IsRemote() && prev.TraceID() == tid {
+		scc.TraceState = prev.TraceState() // keep what a traceparent of the same trace brought
+	}
+	ctx = trace.ContextWithRemoteSpanContext(ctx, trace.NewSpanContext(scc))
+	return contextWithIncoming(ctx, in), bagErr
+}
+
+// continues applies Sentry's organization check: a trace of another
+// organization is not continued, and with StrictTraceContinuation neither
+// is one whose organization is unknown on one side.
+func (p Propagator) continues(ctx context.Context, dsc DynamicSamplingContext) bool {
+	theirs, _ := dsc.Get(dscOrgID)
+	if theirs == "" && dsc.Len() == 0 {
+		return true // nothing to compare: a bare sentry-trace header
+	}
+	info := p.clients.info(hubFor(ctx, p.hub).Client())
+	if info == nil {
+		return true
+	}
+	ours := info.orgID
+	if theirs != "" && ours != "" {
+		return theirs == ours
+	}
+	return !info.strictOrg || theirs == ours
+}
+
+// Inject writes sentry-trace and baggage for the span context in ctx: the
+// current span, or the remote parent when no span was started. Nothing is
+// written for a context without a valid span context. The baggage header
+// already on the carrier keeps its other members; its sentry- members are
+// replaced. The header stays within 8192 bytes by leaving out whole
+// sentry- members.
+func (p Propagator) Inject(ctx context.Context, carrier propagation.TextMapCarrier) {
+	sc := trace.SpanContextFromContext(ctx)
+	if !sc.IsValid() {
+		return
+	}
+	in := incomingForTrace(ctx, sc.TraceID())
+	dec := decisionNotSampled
+	switch {
+	case sc.IsSampled():
+		dec = decisionSampled
+	case in != nil && in.decision == decisionDeferred && sc.IsRemote() && sc.SpanID() == in.spanID:
+		dec = decisionDeferred // nobody here decided: pass the deferral on
+	}
+	carrier.Set(sentryTraceHeader, formatSentryTrace(sc.TraceID(), sc.SpanID(), dec))
+
+	var (
+		dsc     DynamicSamplingContext
+		encoded string
+	)
+	if in != nil {
+		dsc, encoded = in.dsc, in.baggage()
+	} else if info := p.clients.info(hubFor(ctx, p.hub).Client()); info != nil {
+		dsc = headDSC(sc, info)
+		encoded = dsc.String()
+	}
+	existing := carrier.Get(baggageHeader)
+	if encoded == "" && !strings.Contains(existing, sentryPrefix) {
+		return
+	}
+	if b := mergeBaggage(existing, dsc, encoded); b != "" || existing != "" {
+		carrier.Set(baggageHeader, b)
+	}
+}
+
+// DynamicSamplingContext returns the DSC that Inject sends for ctx: the
+// frozen incoming one, or the head DSC of a trace started in this service.
+// It is empty when ctx has no valid span context or no client is bound.
+func (p Propagator) DynamicSamplingContext(ctx context.Context) DynamicSamplingContext {
+	sc := trace.SpanContextFromContext(ctx)
+	if !sc.IsValid() {
+		return DynamicSamplingContext{}
+	}
+	if in := incomingForTrace(ctx, sc.TraceID()); in != nil {
+		return in.dsc
+	}
+	if info := p.clients.info(hubFor(ctx, p.hub).Client()); info != nil {
+		return headDSC(sc, info)
+	}
+	return DynamicSamplingContext{}
+}
+
+// headerValue returns a header of the carrier, all its values joined with
+// commas when the carrier can hold several.
+func headerValue(carrier propagation.TextMapCarrier, key string) string {
+	if vg, ok := carrier.(propagation.ValuesGetter); ok {
+		vs := vg.Values(key)
+		switch len(vs) {
+		case 0:
+			return ""
+		case 1:
+			return vs[0]
+		}
+		return strings.Join(vs, ",")
+	}
+	return carrier.Get(key)
+}

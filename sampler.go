@@ -1,0 +1,151 @@
+package otelsentry
+
+import (
+	"context"
+
+	"github.com/getsentry/sentry-go"
+	"go.opentelemetry.io/otel/attribute"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/trace"
+)
+
+// SamplingContext is what a TracesSampler is told of a transaction root: a
+// span with no parent, or with a remote parent.
+type SamplingContext struct {
+	// ParentContext is the context the span is started with.
+	ParentContext context.Context
+	// TraceID is the span's trace id.
+	TraceID trace.TraceID
+	// Name, Kind and Attributes are those the span is started with.
+	Name       string
+	Kind       trace.SpanKind
+	Attributes []attribute.KeyValue
+	// ParentSampled is the remote parent's decision: nil for a root or a
+	// deferred parent, else whether the parent was sampled.
+	ParentSampled *bool
+}
+
+// TracesSampler returns the sample rate, in [0, 1], of a transaction root.
+// sentry-go's ClientOptions.TracesSampler takes sentry-go spans, which OTel
+// spans are not, so NewSampler takes this callback instead and ignores the
+// client's TracesSampler.
+type TracesSampler func(SamplingContext) float64
+
+// Sampler makes one sampling decision per trace for OpenTelemetry and
+// Sentry. Create it with NewSampler.
+type Sampler struct {
+	hub           *sentry.Hub
+	rate          float64
+	hasRate       bool
+	tracesSampler TracesSampler
+	clients       *clientCache
+	description   string
+}
+
+var _ sdktrace.Sampler = (*Sampler)(nil)
+
+// NewSampler returns a sampler that decides as Sentry's SDKs do, so that
+// every service of a trace agrees. For a span with a local parent it
+// follows the parent. For a transaction root, in this order:
+//
+//  1. the TracesSampler set with WithTracesSampler gives the rate;
+//  2. else an upstream decision wins: sentry-trace "-1" or "-0", or the
+//     sampled flag of a W3C traceparent when only that came in;
+//  3. else the rate is WithSampleRate's, or the TracesSampleRate of the
+//     client of WithHub's hub or sentry.CurrentHub() (0 without a client).
+//
+// The decision is sample_rand < rate. sample_rand is the incoming DSC's
+// (made up by the propagator when the caller left it out), or, for a trace
+// that starts here, derived from the random trace id, which keeps the head
+// DSC of the trace free of shared state. When the rate of a new trace is not
+// the client's TracesSampleRate, it is recorded in the trace state under the
+// key "sentry" so that the head DSC reports it.
+func NewSampler(opts ...Option) *Sampler {
+	c := newConfig(opts)
+	hub := c.hub
+	if hub == nil {
+		hub = sentry.CurrentHub()
+	}
+	desc := "otelsentry.Sampler{rate=client}"
+	if c.hasSampleRate {
+		desc = "otelsentry.Sampler{rate=" + formatRate(c.sampleRate) + "}"
+	}
+	return &Sampler{
+		hub:           hub,
+		rate:          c.sampleRate,
+		hasRate:       c.hasSampleRate,
+		tracesSampler: c.tracesSampler,
+		clients:       new(clientCache),
+		description:   desc,
+	}
+}
+
+// Description returns the sampler's name and rate setting.
+func (s *Sampler) Description() string { return s.description }
+
+// ShouldSample decides whether the span is recorded and sampled.
+func (s *Sampler) ShouldSample(p sdktrace.SamplingParameters) sdktrace.SamplingResult {
+	psc := trace.SpanContextFromContext(p.ParentContext)
+	if psc.IsValid() && !psc.IsRemote() {
+		return result(psc.IsSampled(), psc.TraceState())
+	}
+
+	var in *incoming
+	if psc.IsValid() {
+		in = incomingForTrace(p.ParentContext, psc.TraceID())
+		if in != nil && in.spanID != psc.SpanID() {
+			in = nil
+		}
+	}
+	var parent *bool
+	if psc.IsValid() && (in == nil || in.decision != decisionDeferred) {
+		sampled := psc.IsSampled()
+		parent = &sampled
+	}
+
+	clientRate := 0.0
+	if info := s.clients.info(s.hub.Client()); info != nil {
+		clientRate = info.rate
+	}
+	rate := clientRate
+	if s.hasRate {
+		rate = s.rate
+	}
+	if s.tracesSampler != nil {
+		rate = clampRate(s.tracesSampler(SamplingContext{
+			ParentContext: p.ParentContext,
+			TraceID:       p.TraceID,
+			Name:          p.Name,
+			Kind:          p.Kind,
+			Attributes:    p.Attributes,
+			ParentSampled: parent,
+		}))
+	} else if parent != nil {
+		return result(*parent, psc.TraceState())
+	}
+
+	if psc.IsValid() {
+		// A continued trace: its DSC is frozen upstream, so the rate is not
+		// recorded here.
+		r := float64(randFromTraceID(p.TraceID)) / randUnits
+		if in != nil {
+			r = in.rand
+		}
+		return result(r < rate, psc.TraceState())
+	}
+
+	ts := psc.TraceState()
+	if rate != clientRate {
+		if next, err := ts.Insert(tracestateKey, "r:"+formatRate(rate)); err == nil {
+			ts = next
+		}
+	}
+	return result(randSampled(randFromTraceID(p.TraceID), rate), ts)
+}
+
+func result(sampled bool, ts trace.TraceState) sdktrace.SamplingResult {
+	if sampled {
+		return sdktrace.SamplingResult{Decision: sdktrace.RecordAndSample, Tracestate: ts}
+	}
+	return sdktrace.SamplingResult{Decision: sdktrace.Drop, Tracestate: ts}
+}
