@@ -1,0 +1,307 @@
+package otelsentry
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/getsentry/sentry-go"
+	"go.opentelemetry.io/otel"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/trace"
+)
+
+// errFlushIncomplete reports a sentry-go client that did not deliver every
+// event before the deadline.
+var errFlushIncomplete = errors.New("otelsentry: sentry-go client did not flush before the deadline")
+
+// SpanProcessor turns the sampled spans of a TracerProvider into Sentry
+// transactions sent by sentry-go. Create it with NewSpanProcessor.
+//
+// A span with no parent, or with a remote parent, is a transaction; its local
+// descendants are its spans. When the root ends, the transaction waits up to
+// the grace period for children still open; those that end later, and spans
+// started under a parent already sent, become follow-up transactions of the
+// same trace with their parent id kept. Spans recorded as exceptions become
+// Sentry error events linked to their span.
+//
+// OnStart and OnEnd only update an in-memory table under a short lock: the
+// mapping, the JSON and the I/O happen on one background worker, fed by a
+// bounded queue. Memory held for spans that never end is bounded by
+// WithMaxOpenSpans and WithOpenSpanTimeout.
+type SpanProcessor struct {
+	cfg     config
+	clients *clientCache
+
+	table spanTable
+
+	queue   chan *segment
+	wake    chan struct{}      // a segment was held while none was
+	flushes chan *flushRequest // ForceFlush calls for the worker
+	quit    chan struct{}      // closed by Shutdown
+	done    chan struct{}      // closed when the worker has returned
+
+	stopped      atomic.Bool
+	shutdownOnce sync.Once
+	shutdownCtx  context.Context // set before quit is closed
+	shutdownErr  error           // set before done is closed
+
+	resolverClient atomic.Pointer[sentry.Client] // last client given the trace resolver
+	placeholder    *sentry.Span                  // stands for spans dropped past MaxSpans
+
+	stats processorStats
+
+	// Owned by the worker goroutine.
+	worker workerState
+}
+
+var _ sdktrace.SpanProcessor = (*SpanProcessor)(nil)
+
+type flushRequest struct {
+	ctx  context.Context
+	done chan error
+}
+
+// Stats counts what a SpanProcessor has sent and what it had to drop.
+type Stats struct {
+	// Transactions is the number of transactions handed to sentry-go.
+	Transactions uint64
+	// Errors is the number of error events made from exception span events.
+	Errors uint64
+	// QueueDropped is the number of transactions dropped because the queue
+	// to the worker was full.
+	QueueDropped uint64
+	// SpansDropped is the number of ended spans left out of transactions
+	// past the client's MaxSpans; sentry-go also reports them as client
+	// reports.
+	SpansDropped uint64
+	// OpenSpansDropped is the number of open spans forgotten past
+	// WithMaxOpenSpans or WithOpenSpanTimeout.
+	OpenSpansDropped uint64
+	// NoClient is the number of transactions dropped because their hub had
+	// no client.
+	NoClient uint64
+}
+
+type processorStats struct {
+	transactions, errors, queueDropped, spansDropped, openDropped, noClient atomic.Uint64
+}
+
+// NewSpanProcessor returns a span processor that sends the spans of a
+// TracerProvider to Sentry as transactions. The hub of a transaction is
+// WithHub's, else the one in the root span's parent context, else
+// sentry.CurrentHub(). Register it with sdktrace.WithSpanProcessor, not with
+// a batcher: it batches spans into transactions itself.
+//
+// It registers a trace resolver on the client, so that errors captured with
+// sentry-go while an OTel span is active (EventHint.Context, or the request
+// of the scope) carry that span's trace and span ids.
+//
+// Options: WithHub, WithGracePeriod, WithMaxOpenSpans, WithOpenSpanTimeout
+// and WithQueueSize.
+func NewSpanProcessor(opts ...Option) *SpanProcessor {
+	p := &SpanProcessor{
+		cfg:         newConfig(opts),
+		clients:     new(clientCache),
+		wake:        make(chan struct{}, 1),
+		flushes:     make(chan *flushRequest),
+		quit:        make(chan struct{}),
+		done:        make(chan struct{}),
+		placeholder: &sentry.Span{},
+	}
+	p.queue = make(chan *segment, p.cfg.queueSize)
+	p.table.init(p.cfg)
+	p.registerResolver(hubFor(nil, p.cfg.hub).Client())
+	go p.run()
+	return p
+}
+
+// NewSentrySpanProcessor returns NewSpanProcessor().
+//
+// Deprecated: NewSentrySpanProcessor eases the move from
+// github.com/getsentry/sentry-go/otel. Use NewSpanProcessor.
+func NewSentrySpanProcessor() sdktrace.SpanProcessor {
+	return NewSpanProcessor()
+}
+
+// Stats returns the processor's counters.
+func (p *SpanProcessor) Stats() Stats {
+	return Stats{
+		Transactions:     p.stats.transactions.Load(),
+		Errors:           p.stats.errors.Load(),
+		QueueDropped:     p.stats.queueDropped.Load(),
+		SpansDropped:     p.stats.spansDropped.Load(),
+		OpenSpansDropped: p.stats.openDropped.Load(),
+		NoClient:         p.stats.noClient.Load(),
+	}
+}
+
+// OnStart starts tracking a sampled span. It does no I/O and does not block.
+func (p *SpanProcessor) OnStart(parent context.Context, s sdktrace.ReadWriteSpan) {
+	sc := s.SpanContext()
+	if !sc.IsSampled() || p.stopped.Load() {
+		return
+	}
+	psc := s.Parent()
+	e := &spanEntry{id: sc.SpanID(), parent: psc.SpanID(), open: true, started: time.Now()}
+	var seg *segment
+	if isTransactionRoot(psc) {
+		seg = p.newSegment(parent, sc, false)
+	}
+
+	t := &p.table
+	t.mu.Lock()
+	if seg == nil {
+		if pe := t.spans[psc.SpanID()]; pe != nil {
+			seg = pe.seg
+		}
+	}
+	if seg == nil {
+		// The parent was sent already, or never seen: a follow-up
+		// transaction. Its set-up reads the context, so leave the lock.
+		t.mu.Unlock()
+		seg = p.newSegment(parent, sc, true)
+		t.mu.Lock()
+	}
+	t.track(e, seg)
+	ready := t.evictOverCap(&p.stats)
+	t.mu.Unlock()
+	p.enqueue(ready)
+}
+
+// OnEnd adds an ended span to its transaction, and hands the transaction to
+// the worker when its root and every child have ended. It does no I/O and
+// does not block.
+func (p *SpanProcessor) OnEnd(s sdktrace.ReadOnlySpan) {
+	sc := s.SpanContext()
+	if !sc.IsSampled() || p.stopped.Load() {
+		return
+	}
+	ready, wake := p.table.end(sc.SpanID(), s)
+	p.enqueue(ready)
+	if wake {
+		select {
+		case p.wake <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// newSegment sets up the transaction of a root span: its hub, its frozen
+// DSC if the trace came in, and the client's span cap.
+func (p *SpanProcessor) newSegment(parent context.Context, sc trace.SpanContext, followUp bool) *segment {
+	hub := hubFor(parent, p.cfg.hub)
+	seg := &segment{
+		rootID:   sc.SpanID(),
+		hub:      hub,
+		incoming: incomingForTrace(parent, sc.TraceID()),
+		maxSpans: defaultMaxSpans,
+		followUp: followUp,
+	}
+	if c := hub.Client(); c != nil {
+		seg.maxSpans = p.clients.info(c).maxSpans
+		p.registerResolver(c)
+	}
+	return seg
+}
+
+// defaultMaxSpans is sentry-go's default ClientOptions.MaxSpans, used when a
+// hub has no client yet.
+const defaultMaxSpans = 1000
+
+// registerResolver installs on c the resolver that links errors captured
+// with an OTel context to the active span.
+func (p *SpanProcessor) registerResolver(c *sentry.Client) {
+	if c == nil || p.resolverClient.Load() == c {
+		return
+	}
+	c.SetExternalContextTraceResolver(resolveTrace)
+	p.resolverClient.Store(c)
+}
+
+// resolveTrace returns the ids of the span in ctx for sentry-go.
+func resolveTrace(ctx context.Context) (sentry.TraceID, sentry.SpanID, bool) {
+	sc := trace.SpanContextFromContext(ctx)
+	if !sc.IsValid() {
+		return sentry.TraceID{}, sentry.SpanID{}, false
+	}
+	return sentry.TraceID(sc.TraceID()), sentry.SpanID(sc.SpanID()), true
+}
+
+// enqueue hands a finished transaction to the worker, or drops and counts it
+// when the queue is full.
+func (p *SpanProcessor) enqueue(seg *segment) {
+	if seg == nil {
+		return
+	}
+	select {
+	case p.queue <- seg:
+	default:
+		p.stats.queueDropped.Add(1)
+	}
+}
+
+// ForceFlush hands every finished transaction to sentry-go, including those
+// waiting for late children, and waits until the clients have delivered
+// them. It returns ctx's error if ctx ends first, and nil after Shutdown.
+func (p *SpanProcessor) ForceFlush(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if p.stopped.Load() {
+		return nil
+	}
+	req := &flushRequest{ctx: ctx, done: make(chan error, 1)}
+	select {
+	case p.flushes <- req:
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-p.done:
+		return nil
+	}
+	select {
+	case err := <-req.done:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Shutdown flushes as ForceFlush does, then stops the worker. Spans that end
+// afterwards are ignored. Only the first call does anything; it returns
+// ctx's error if ctx ends first.
+func (p *SpanProcessor) Shutdown(ctx context.Context) error {
+	first := false
+	p.shutdownOnce.Do(func() {
+		first = true
+		p.stopped.Store(true)
+		p.shutdownCtx = ctx
+		close(p.quit)
+	})
+	if !first {
+		return nil
+	}
+	select {
+	case <-p.done:
+		return p.shutdownErr
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// reportDrops tells OTel's error handler how much was dropped since the
+// last report, at most once per sweep.
+func (w *workerState) reportDrops(s *processorStats) {
+	q, o := s.queueDropped.Load(), s.openDropped.Load()
+	if q != w.reportedQueue {
+		otel.Handle(fmt.Errorf("otelsentry: %d transactions dropped: the queue to the worker was full", q-w.reportedQueue))
+		w.reportedQueue = q
+	}
+	if o != w.reportedOpen {
+		otel.Handle(fmt.Errorf("otelsentry: %d open spans forgotten past the open-span cap or timeout", o-w.reportedOpen))
+		w.reportedOpen = o
+	}
+}

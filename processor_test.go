@@ -1,0 +1,721 @@
+package otelsentry
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/getsentry/sentry-go"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/sdk/resource"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/trace"
+)
+
+// e2e is a TracerProvider with the processor and sampler of this package,
+// sending through sentry-go's HTTP transport to a loopback Sentry.
+type e2e struct {
+	server *sentryServer
+	hub    *sentry.Hub
+	proc   *SpanProcessor
+	tp     *sdktrace.TracerProvider
+	tracer trace.Tracer
+	prop   propagation.TextMapPropagator
+}
+
+func newE2E(t *testing.T, opts sentry.ClientOptions, procOpts ...Option) *e2e {
+	t.Helper()
+	if opts.TracesSampleRate == 0 {
+		opts.TracesSampleRate = 1
+	}
+	if opts.Release == "" {
+		opts.Release = "backend@1.0.0"
+	}
+	if opts.Environment == "" {
+		opts.Environment = "test"
+	}
+	srv := newSentryServer(t)
+	hub := srv.Hub(opts)
+	proc := NewSpanProcessor(append([]Option{WithHub(hub)}, procOpts...)...)
+	tp := sdktrace.NewTracerProvider(
+		sdktrace.WithSampler(NewSampler(WithHub(hub))),
+		sdktrace.WithSpanProcessor(proc),
+		sdktrace.WithResource(resource.NewSchemaless(attribute.String("service.name", "accounts"))),
+	)
+	t.Cleanup(func() { _ = tp.Shutdown(context.Background()) })
+	return &e2e{server: srv, hub: hub, proc: proc, tp: tp, tracer: tp.Tracer("otelsentry/test", trace.WithInstrumentationVersion("0.1.0")), prop: NewPropagator(WithHub(hub))}
+}
+
+func (e *e2e) flush(t *testing.T) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := e.proc.ForceFlush(ctx); err != nil {
+		t.Fatalf("ForceFlush: %v", err)
+	}
+}
+
+// resetPassword records what a typical reset-password request does: a POST
+// server span, five queries, two HTTP calls and a RabbitMQ publish.
+func resetPassword(ctx context.Context, tracer trace.Tracer) (context.Context, trace.Span) {
+	ctx, server := tracer.Start(ctx, "POST /reset-password", trace.WithSpanKind(trace.SpanKindServer), trace.WithAttributes(
+		attribute.String("http.request.method", "POST"),
+		attribute.String("http.route", "/reset-password"),
+		attribute.String("url.path", "/reset-password"),
+		attribute.String("url.scheme", "https"),
+		attribute.Int("http.response.status_code", 200),
+	))
+	queries := []string{
+		"SELECT id, email FROM users WHERE email = $1",
+		"SELECT count(*) FROM reset_tokens WHERE user_id = $1 AND created_at > $2",
+		"DELETE FROM reset_tokens WHERE user_id = $1",
+		"INSERT INTO reset_tokens (user_id, token_hash, expires_at) VALUES ($1, $2, $3)",
+		"UPDATE users SET reset_requested_at = now() WHERE id = $1",
+	}
+	for _, q := range queries {
+		_, db := tracer.Start(ctx, strings.Fields(q)[0]+" accounts", trace.WithSpanKind(trace.SpanKindClient), trace.WithAttributes(
+			attribute.String("db.system.name", "postgresql"),
+			attribute.String("db.query.text", q),
+			attribute.String("db.namespace", "accounts"),
+		))
+		db.End()
+	}
+	for _, call := range []struct{ method, url string }{
+		{"GET", "https://risk.internal/v1/score?email=a%40b.c"},
+		{"POST", "https://mailer.internal/v1/send#frag"},
+	} {
+		_, c := tracer.Start(ctx, call.method, trace.WithSpanKind(trace.SpanKindClient), trace.WithAttributes(
+			attribute.String("http.request.method", call.method),
+			attribute.String("url.full", call.url),
+			attribute.Int("http.response.status_code", 200),
+		))
+		c.End()
+	}
+	_, pub := tracer.Start(ctx, "publish password_reset", trace.WithSpanKind(trace.SpanKindProducer), trace.WithAttributes(
+		attribute.String("messaging.system", "rabbitmq"),
+		attribute.String("messaging.operation.type", "publish"),
+		attribute.String("messaging.destination.name", "password_reset"),
+		attribute.String("messaging.message.id", "msg-1"),
+		attribute.Int("messaging.message.body.size", 128),
+	))
+	pub.End()
+	return ctx, server
+}
+
+func TestResetPasswordTransaction(t *testing.T) {
+	e := newE2E(t, sentry.ClientOptions{})
+	ctx, server := resetPassword(context.Background(), e.tracer)
+	injected := propagation.MapCarrier{}
+	e.prop.Inject(ctx, injected)
+	server.End()
+	e.flush(t)
+
+	txs := e.server.waitItems("transaction", 1)
+	if len(txs) != 1 {
+		t.Fatalf("got %d transactions", len(txs))
+	}
+	tx := txs[0].Item
+	sc := server.SpanContext()
+	checks := map[string]any{
+		"type":                                "transaction",
+		"transaction":                         "POST /reset-password",
+		"transaction_info.source":             "route",
+		"contexts.trace.op":                   "http.server",
+		"contexts.trace.status":               "ok",
+		"contexts.trace.trace_id":             sc.TraceID().String(),
+		"contexts.trace.span_id":              sc.SpanID().String(),
+		"contexts.trace.origin":               "auto.otel",
+		"contexts.trace.data.otel.kind":       "server",
+		"contexts.trace.data.otel.scope.name": "otelsentry/test",
+		"contexts.otel.resource.service.name": "accounts",
+		"release":                             "backend@1.0.0",
+		"environment":                         "test",
+	}
+	for key, want := range checks {
+		if got := lookup(tx, key); got != want {
+			t.Errorf("%s = %v, want %v", key, got, want)
+		}
+	}
+	spans, _ := tx["spans"].([]any)
+	if len(spans) != 8 {
+		t.Fatalf("got %d spans, want 8", len(spans))
+	}
+	ops := map[string]int{}
+	for _, s := range spans {
+		m := s.(map[string]any)
+		ops[str(m["op"])]++
+		if m["parent_span_id"] != sc.SpanID().String() || m["trace_id"] != sc.TraceID().String() {
+			t.Errorf("span %v is not linked to the transaction", m["span_id"])
+		}
+		switch str(m["op"]) {
+		case "db":
+			if !strings.HasPrefix(str(m["description"]), "SELECT") && !strings.Contains(str(m["description"]), " ") {
+				t.Errorf("db description %q", m["description"])
+			}
+		case "http.client":
+			if d := str(m["description"]); d != "GET https://risk.internal/v1/score" && d != "POST https://mailer.internal/v1/send" {
+				t.Errorf("http.client description %q", d)
+			}
+		case "queue.publish":
+			if m["description"] != "password_reset" || lookup(m, "data.messaging.system") != "rabbitmq" ||
+				lookup(m, "data.messaging.message.id") != "msg-1" || lookup(m, "data.messaging.message.body.size") != 128.0 {
+				t.Errorf("queue span %v", m)
+			}
+		}
+	}
+	if ops["db"] != 5 || ops["http.client"] != 2 || ops["queue.publish"] != 1 {
+		t.Errorf("ops %v", ops)
+	}
+	// The envelope's DSC is the one sent downstream.
+	sent, _ := parseDSC(injected[baggageHeader])
+	if got := txs[0].Envelope["trace"]; !sameDSC(got, sent) {
+		t.Errorf("envelope trace %v, propagated %v", got, dscPairs(sent))
+	}
+}
+
+// lookup reads a dotted path whose keys may themselves contain dots,
+// trying the longest key first.
+func lookup(v any, dotted string) any {
+	m, ok := v.(map[string]any)
+	if !ok {
+		return nil
+	}
+	if x, ok := m[dotted]; ok {
+		return x
+	}
+	parts := strings.Split(dotted, ".")
+	for i := len(parts) - 1; i > 0; i-- {
+		if x, ok := m[strings.Join(parts[:i], ".")]; ok {
+			if r := lookup(x, strings.Join(parts[i:], ".")); r != nil {
+				return r
+			}
+		}
+	}
+	return nil
+}
+
+func sameDSC(envelopeTrace any, d DynamicSamplingContext) bool {
+	m, ok := envelopeTrace.(map[string]any)
+	if !ok || len(m) != d.Len() {
+		return false
+	}
+	for k, v := range d.All() {
+		if m[k] != v {
+			return false
+		}
+	}
+	return true
+}
+
+func TestFrozenDSCInEnvelope(t *testing.T) {
+	e := newE2E(t, sentry.ClientOptions{Dsn: ""})
+	// The caller's DSC names another org: use one without org_id so the
+	// loopback DSN (no org) continues it.
+	incoming := strings.Replace(frontendBaggage, "sentry-org_id=123, ", "", 1)
+	ctx := e.prop.Extract(context.Background(), propagation.MapCarrier{sentryTraceHeader: frontendSentryTrace, baggageHeader: incoming})
+	ctx, server := e.tracer.Start(ctx, "GET /items/{id}", trace.WithSpanKind(trace.SpanKindServer), trace.WithAttributes(
+		attribute.String("http.method", "GET"), attribute.String("http.route", "/items/{id}"), attribute.Int("http.status_code", 404)))
+	out := propagation.MapCarrier{}
+	e.prop.Inject(ctx, out)
+	server.End()
+	e.flush(t)
+
+	tx := e.server.waitItems("transaction", 1)[0]
+	frozen, _ := DynamicSamplingContextFromContext(ctx)
+	if !sameDSC(tx.Envelope["trace"], frozen) {
+		t.Errorf("envelope trace %v, want the frozen DSC %v", tx.Envelope["trace"], dscPairs(frozen))
+	}
+	if lookup(tx.Envelope["trace"], "public_key") != "49d0f7386ad645858ae85020e393bef3" || lookup(tx.Envelope["trace"], "release") != "frontend@1.2.3" {
+		t.Errorf("envelope trace lost the caller's values: %v", tx.Envelope["trace"])
+	}
+	sent, _ := parseDSC(out[baggageHeader])
+	if !equalPairs(dscPairs(sent), dscPairs(frozen)) {
+		t.Errorf("propagated %v, frozen %v", dscPairs(sent), dscPairs(frozen))
+	}
+	if got := lookup(tx.Item, "contexts.trace.parent_span_id"); got != goldenSpanHex {
+		t.Errorf("parent_span_id = %v", got)
+	}
+	if got := lookup(tx.Item, "contexts.trace.status"); got != "not_found" {
+		t.Errorf("status = %v", got)
+	}
+	if got := lookup(tx.Item, "transaction"); got != "GET /items/{id}" {
+		t.Errorf("transaction = %v", got)
+	}
+}
+
+func TestConsumerSpanIsItsOwnTransaction(t *testing.T) {
+	e := newE2E(t, sentry.ClientOptions{})
+	ctx, pub := e.tracer.Start(context.Background(), "publish jobs", trace.WithSpanKind(trace.SpanKindProducer),
+		trace.WithAttributes(attribute.String("messaging.system", "rabbitmq"), attribute.String("messaging.destination.name", "jobs")))
+	headers := propagation.MapCarrier{}
+	e.prop.Inject(ctx, headers)
+	pub.End()
+
+	cctx := e.prop.Extract(context.Background(), headers)
+	_, consume := e.tracer.Start(cctx, "process jobs", trace.WithSpanKind(trace.SpanKindConsumer), trace.WithAttributes(
+		attribute.String("messaging.system", "rabbitmq"), attribute.String("messaging.operation.type", "process"),
+		attribute.String("messaging.destination.name", "jobs"), attribute.Int("messaging.message.retry.count", 2)))
+	consume.End()
+	e.flush(t)
+
+	txs := e.server.waitItems("transaction", 2)
+	byOp := map[string]receivedItem{}
+	for _, tx := range txs {
+		byOp[str(lookup(tx.Item, "contexts.trace.op"))] = tx
+	}
+	c, ok := byOp["queue.process"]
+	if !ok {
+		t.Fatalf("no queue.process transaction in %v", byOp)
+	}
+	if lookup(c.Item, "contexts.trace.parent_span_id") != pub.SpanContext().SpanID().String() {
+		t.Errorf("consumer parent = %v", lookup(c.Item, "contexts.trace.parent_span_id"))
+	}
+	if lookup(c.Item, "contexts.trace.data.messaging.message.retry.count") != 2.0 {
+		t.Errorf("retry count missing: %v", lookup(c.Item, "contexts.trace.data"))
+	}
+	if !sameDSCMaps(c.Envelope["trace"], byOp["queue.publish"].Envelope["trace"]) {
+		t.Errorf("consumer envelope DSC %v differs from the producer's %v", c.Envelope["trace"], byOp["queue.publish"].Envelope["trace"])
+	}
+}
+
+func sameDSCMaps(a, b any) bool {
+	am, _ := a.(map[string]any)
+	bm, _ := b.(map[string]any)
+	if len(am) == 0 || len(am) != len(bm) {
+		return false
+	}
+	for k, v := range am {
+		if bm[k] != v {
+			return false
+		}
+	}
+	return true
+}
+
+func TestLateChildren(t *testing.T) {
+	e := newE2E(t, sentry.ClientOptions{}, WithGracePeriod(50*time.Millisecond))
+	ctx, root := e.tracer.Start(context.Background(), "root")
+	_, inGrace := e.tracer.Start(ctx, "ends within the grace period")
+	lctx, late := e.tracer.Start(ctx, "ends after the grace period")
+	_, grandchild := e.tracer.Start(lctx, "grandchild")
+	root.End()
+	inGrace.End()
+	time.Sleep(150 * time.Millisecond)
+	grandchild.End()
+	late.End()
+	_, afterRoot := e.tracer.Start(ctx, "starts after the root was sent")
+	afterRoot.End()
+	e.flush(t)
+
+	txs := e.server.waitItems("transaction", 3)
+	byName := map[string]map[string]any{}
+	for _, tx := range txs {
+		byName[str(tx.Item["transaction"])] = tx.Item
+	}
+	main := byName["root"]
+	if main == nil || len(main["spans"].([]any)) != 1 {
+		t.Fatalf("root transaction %v", main)
+	}
+	rootID := root.SpanContext().SpanID().String()
+	for _, name := range []string{"ends after the grace period", "starts after the root was sent"} {
+		f := byName[name]
+		if f == nil {
+			t.Fatalf("no follow-up transaction %q in %d transactions", name, len(txs))
+		}
+		if lookup(f, "contexts.trace.parent_span_id") != rootID || lookup(f, "contexts.trace.trace_id") != root.SpanContext().TraceID().String() {
+			t.Errorf("%s: follow-up not linked: %v", name, f["contexts"])
+		}
+		if lookup(f, "contexts.trace.data.otelsentry.follow_up") != true {
+			t.Errorf("%s: not marked as a follow-up", name)
+		}
+	}
+	if spans := byName["ends after the grace period"]["spans"].([]any); len(spans) != 1 || lookup(spans[0], "description") != "grandchild" {
+		t.Errorf("the grandchild is not in its parent's follow-up: %v", spans)
+	}
+}
+
+func TestRecordedErrorBecomesErrorEvent(t *testing.T) {
+	e := newE2E(t, sentry.ClientOptions{})
+	ctx, root := e.tracer.Start(context.Background(), "checkout")
+	_, child := e.tracer.Start(ctx, "charge card")
+	child.RecordError(&cardError{"card declined"}, trace.WithStackTrace(true))
+	child.SetStatus(codes.Error, "card declined")
+	child.End()
+	root.End()
+	e.flush(t)
+
+	ev := e.server.waitItems("event", 1)[0]
+	excs, _ := ev.Item["exception"].([]any)
+	if len(excs) != 1 {
+		t.Fatalf("exceptions %v", ev.Item["exception"])
+	}
+	exc := excs[0]
+	if lookup(exc, "type") != "*otelsentry.cardError" || lookup(exc, "value") != "card declined" {
+		t.Errorf("exception %v", exc)
+	}
+	frames, _ := lookup(exc, "stacktrace.frames").([]any)
+	if len(frames) == 0 {
+		t.Fatalf("no stack frames in %v", exc)
+	}
+	last := frames[len(frames)-1]
+	if !strings.Contains(str(lookup(last, "function")), "TestRecordedErrorBecomesErrorEvent") && !strings.Contains(fmt.Sprint(frames), "TestRecordedErrorBecomesErrorEvent") {
+		t.Errorf("the test function is not among the frames: %v", frames)
+	}
+	if lookup(ev.Item, "contexts.trace.span_id") != child.SpanContext().SpanID().String() ||
+		lookup(ev.Item, "contexts.trace.trace_id") != child.SpanContext().TraceID().String() {
+		t.Errorf("error not linked to its span: %v", lookup(ev.Item, "contexts.trace"))
+	}
+	if ev.Item["level"] != "error" || ev.Item["transaction"] != "checkout" {
+		t.Errorf("level %v transaction %v", ev.Item["level"], ev.Item["transaction"])
+	}
+	tx := e.server.waitItems("transaction", 1)[0]
+	span := tx.Item["spans"].([]any)[0]
+	if lookup(span, "status") != "internal_error" {
+		t.Errorf("span status %v", lookup(span, "status"))
+	}
+	if !sameDSCMaps(ev.Envelope["trace"], tx.Envelope["trace"]) {
+		t.Errorf("error envelope DSC %v, transaction's %v", ev.Envelope["trace"], tx.Envelope["trace"])
+	}
+}
+
+type cardError struct{ msg string }
+
+func (e *cardError) Error() string { return e.msg }
+
+func TestCapturedErrorCarriesActiveSpan(t *testing.T) {
+	e := newE2E(t, sentry.ClientOptions{})
+	ctx, span := e.tracer.Start(context.Background(), "handler")
+	e.hub.Client().CaptureException(errors.New("boom"), &sentry.EventHint{Context: ctx}, e.hub.Scope())
+	span.End()
+	e.flush(t)
+	ev := e.server.waitItems("event", 1)[0]
+	if lookup(ev.Item, "contexts.trace.span_id") != span.SpanContext().SpanID().String() ||
+		lookup(ev.Item, "contexts.trace.trace_id") != span.SpanContext().TraceID().String() {
+		t.Errorf("captured error trace context %v, want span %s", lookup(ev.Item, "contexts.trace"), span.SpanContext().SpanID())
+	}
+}
+
+func TestSpanLinks(t *testing.T) {
+	e := newE2E(t, sentry.ClientOptions{})
+	linked := trace.NewSpanContext(trace.SpanContextConfig{TraceID: goldenTraceID, SpanID: goldenSpanID, TraceFlags: trace.FlagsSampled})
+	ctx, root := e.tracer.Start(context.Background(), "batch", trace.WithLinks(trace.Link{SpanContext: linked, Attributes: []attribute.KeyValue{attribute.String("reason", "batch")}}))
+	_, child := e.tracer.Start(ctx, "item", trace.WithLinks(trace.Link{SpanContext: linked}))
+	child.End()
+	root.End()
+	e.flush(t)
+	tx := e.server.waitItems("transaction", 1)[0].Item
+	links, _ := lookup(tx, "contexts.trace.links").([]any)
+	if len(links) != 1 || lookup(links[0], "trace_id") != goldenTraceHex || lookup(links[0], "span_id") != goldenSpanHex ||
+		lookup(links[0], "sampled") != true || lookup(links[0], "attributes.reason") != "batch" {
+		t.Errorf("transaction links %v", links)
+	}
+	childLinks, _ := lookup(tx["spans"].([]any)[0], "data.links").([]any)
+	if len(childLinks) != 1 || lookup(childLinks[0], "span_id") != goldenSpanHex {
+		t.Errorf("span links %v", childLinks)
+	}
+}
+
+func TestMaxSpansKeepsEarliest(t *testing.T) {
+	e := newE2E(t, sentry.ClientOptions{MaxSpans: 10})
+	ctx, root := e.tracer.Start(context.Background(), "root")
+	base := time.Now()
+	var spans []trace.Span
+	for i := range 15 {
+		_, s := e.tracer.Start(ctx, fmt.Sprintf("child-%02d", i), trace.WithTimestamp(base.Add(time.Duration(i)*time.Millisecond)))
+		spans = append(spans, s)
+	}
+	for i := len(spans) - 1; i >= 0; i-- { // end the latest first
+		spans[i].End()
+	}
+	root.End()
+	e.flush(t)
+	tx := e.server.waitItems("transaction", 1)[0].Item
+	got := tx["spans"].([]any)
+	if len(got) != 10 {
+		t.Fatalf("kept %d spans", len(got))
+	}
+	for _, s := range got {
+		var i int
+		if _, err := fmt.Sscanf(str(lookup(s, "description")), "child-%d", &i); err != nil || i >= 10 {
+			t.Errorf("kept %v, not one of the ten earliest", lookup(s, "description"))
+		}
+	}
+	if d := e.proc.Stats().SpansDropped; d != 5 {
+		t.Errorf("SpansDropped = %d, want 5", d)
+	}
+}
+
+func TestSentryUploadsSkipped(t *testing.T) {
+	e := newE2E(t, sentry.ClientOptions{})
+	host := strings.TrimPrefix(e.server.srv.URL, "http://")
+	_, upload := e.tracer.Start(context.Background(), "POST", trace.WithSpanKind(trace.SpanKindClient), trace.WithAttributes(
+		attribute.String("http.request.method", "POST"),
+		attribute.String("url.full", "http://"+host+"/api/42/envelope/?sentry_key=49d0f7386ad645858ae85020e393bef3")))
+	upload.End()
+	_, other := e.tracer.Start(context.Background(), "other")
+	other.End()
+	e.flush(t)
+	txs := e.server.waitItems("transaction", 1)
+	time.Sleep(50 * time.Millisecond)
+	if txs = e.server.items("transaction"); len(txs) != 1 || txs[0].Item["transaction"] != "other" {
+		t.Errorf("sentry-go's own upload was sent: %d transactions", len(txs))
+	}
+}
+
+func TestUnsampledSendsNothing(t *testing.T) {
+	e := newE2E(t, sentry.ClientOptions{TracesSampleRate: 0.000001})
+	for range 50 {
+		ctx, root := e.tracer.Start(context.Background(), "dropped")
+		_, c := e.tracer.Start(ctx, "child")
+		c.End()
+		root.End()
+	}
+	e.flush(t)
+	time.Sleep(50 * time.Millisecond)
+	if n := len(e.server.items("transaction")); n != 0 {
+		t.Errorf("%d transactions sent for unsampled traces", n)
+	}
+}
+
+func TestProcessorLifecycle(t *testing.T) {
+	hub := newTestHub(t, sentry.ClientOptions{TracesSampleRate: 1})
+	t.Run("ForceFlush checks ctx first", func(t *testing.T) {
+		p := NewSpanProcessor(WithHub(hub))
+		defer func() { _ = p.Shutdown(context.Background()) }()
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		if err := p.ForceFlush(ctx); !errors.Is(err, context.Canceled) {
+			t.Errorf("ForceFlush(cancelled) = %v", err)
+		}
+	})
+	t.Run("Shutdown runs once and leaves no goroutine", func(t *testing.T) {
+		before := runtime.NumGoroutine()
+		p := NewSpanProcessor(WithHub(hub))
+		if !workerRunning() {
+			t.Fatal("no worker goroutine")
+		}
+		if err := p.Shutdown(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case <-p.done:
+		default:
+			t.Error("Shutdown returned before the worker")
+		}
+		if workerRunning() || runtime.NumGoroutine() > before {
+			t.Errorf("goroutines outlived Shutdown: %d before, %d after", before, runtime.NumGoroutine())
+		}
+		if err := p.Shutdown(context.Background()); err != nil {
+			t.Errorf("second Shutdown = %v", err)
+		}
+		if err := p.ForceFlush(context.Background()); err != nil {
+			t.Errorf("ForceFlush after Shutdown = %v", err)
+		}
+	})
+	t.Run("quiet after Shutdown", func(t *testing.T) {
+		srv := newSentryServer(t)
+		hub := srv.Hub(sentry.ClientOptions{TracesSampleRate: 1})
+		p := NewSpanProcessor(WithHub(hub))
+		tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(p))
+		_, open := tp.Tracer("t").Start(context.Background(), "open across shutdown")
+		if err := p.Shutdown(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		open.End()
+		_, s := tp.Tracer("t").Start(context.Background(), "after")
+		s.End()
+		hub.Client().Flush(time.Second)
+		if n := len(srv.items("transaction")); n != 0 {
+			t.Errorf("%d transactions after Shutdown", n)
+		}
+	})
+	t.Run("Shutdown flushes held transactions", func(t *testing.T) {
+		srv := newSentryServer(t)
+		hub := srv.Hub(sentry.ClientOptions{TracesSampleRate: 1})
+		p := NewSpanProcessor(WithHub(hub), WithGracePeriod(time.Hour))
+		tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(p))
+		ctx, root := tp.Tracer("t").Start(context.Background(), "root")
+		_, child := tp.Tracer("t").Start(ctx, "child")
+		root.End()
+		if err := tp.Shutdown(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		child.End()
+		if n := len(srv.waitItems("transaction", 1)); n != 1 {
+			t.Errorf("%d transactions", n)
+		}
+	})
+	t.Run("Shutdown honours its deadline", func(t *testing.T) {
+		p := NewSpanProcessor(WithHub(hub))
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		err := p.Shutdown(ctx)
+		if err != nil && !errors.Is(err, context.Canceled) {
+			t.Errorf("Shutdown(cancelled) = %v", err)
+		}
+		waitNoWorker(t)
+	})
+}
+
+func workerRunning() bool {
+	buf := make([]byte, 1<<20)
+	n := runtime.Stack(buf, true)
+	return strings.Contains(string(buf[:n]), "created by github.com/otelsentry/otelsentry.NewSpanProcessor")
+}
+
+func waitNoWorker(t *testing.T) {
+	t.Helper()
+	for range 200 {
+		if !workerRunning() {
+			return
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	t.Error("worker goroutine still running")
+}
+
+func TestIndependentProcessors(t *testing.T) {
+	a, b := newE2E(t, sentry.ClientOptions{}), newE2E(t, sentry.ClientOptions{})
+	_, sa := a.tracer.Start(context.Background(), "a")
+	_, sb := b.tracer.Start(context.Background(), "b")
+	sa.End()
+	sb.End()
+	a.flush(t)
+	b.flush(t)
+	ta, tb := a.server.waitItems("transaction", 1), b.server.waitItems("transaction", 1)
+	if len(ta) != 1 || len(tb) != 1 || ta[0].Item["transaction"] != "a" || tb[0].Item["transaction"] != "b" {
+		t.Errorf("processors mixed their transactions")
+	}
+}
+
+// TestConcurrentRequestsLoseNothing sends requests from 8 goroutines while
+// ForceFlush races them, at a rate sentry-go's transport sustains.
+func TestConcurrentRequestsLoseNothing(t *testing.T) {
+	e := newE2E(t, sentry.ClientOptions{})
+	const workers, perWorker = 8, 60
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range perWorker {
+				_, s := resetPassword(context.Background(), e.tracer)
+				s.End()
+				time.Sleep(2 * time.Millisecond)
+			}
+		}()
+	}
+	stop := make(chan struct{})
+	flushed := make(chan struct{})
+	go func() {
+		defer close(flushed)
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+				_ = e.proc.ForceFlush(context.Background())
+				time.Sleep(3 * time.Millisecond)
+			}
+		}
+	}()
+	wg.Wait()
+	close(stop)
+	<-flushed
+	e.flush(t)
+	txs := e.server.waitItems("transaction", workers*perWorker)
+	if len(txs) != workers*perWorker {
+		t.Errorf("got %d transactions, want %d", len(txs), workers*perWorker)
+	}
+	for _, tx := range txs {
+		if n := len(tx.Item["spans"].([]any)); n != 8 {
+			t.Fatalf("a transaction has %d spans", n)
+		}
+	}
+	if s := e.proc.Stats(); s.QueueDropped != 0 || s.Transactions != workers*perWorker {
+		t.Errorf("stats %+v", s)
+	}
+}
+
+func TestQueueFullDropsWithCount(t *testing.T) {
+	hub := newTestHub(t, sentry.ClientOptions{TracesSampleRate: 1})
+	p := NewSpanProcessor(WithHub(hub), WithQueueSize(1))
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(p))
+	defer func() { _ = tp.Shutdown(context.Background()) }()
+	for range 5000 {
+		_, s := tp.Tracer("t").Start(context.Background(), "burst")
+		s.End()
+	}
+	_ = p.ForceFlush(context.Background())
+	s := p.Stats()
+	if s.QueueDropped == 0 || s.QueueDropped+s.Transactions != 5000 {
+		t.Errorf("stats %+v: every transaction must be sent or counted", s)
+	}
+}
+
+// TestNeverEndedSpansBoundedMemory starts 200,000 roots, each with a child
+// that never ends, and checks that the heap stays under a fixed bound.
+func TestNeverEndedSpansBoundedMemory(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow")
+	}
+	hub := newTestHub(t, sentry.ClientOptions{TracesSampleRate: 1})
+	p := NewSpanProcessor(WithHub(hub), WithGracePeriod(10*time.Millisecond))
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(p))
+	defer func() { _ = tp.Shutdown(context.Background()) }()
+	tracer := tp.Tracer("t")
+
+	heap := func() uint64 {
+		runtime.GC()
+		var m runtime.MemStats
+		runtime.ReadMemStats(&m)
+		return m.HeapAlloc
+	}
+	before := heap()
+	for range 200_000 {
+		ctx, root := tracer.Start(context.Background(), "root")
+		tracer.Start(ctx, "never ends")
+		root.End()
+	}
+	_ = p.ForceFlush(context.Background())
+	grown := int64(heap()) - int64(before)
+	const bound = 64 << 20
+	t.Logf("heap grew by %.1f MiB for 200,000 never-ended children (cap %d)", float64(grown)/(1<<20), DefaultMaxOpenSpans)
+	if grown > bound {
+		t.Errorf("heap grew by %d MiB, bound %d MiB", grown>>20, bound>>20)
+	}
+	if s := p.Stats(); s.OpenSpansDropped < 200_000-DefaultMaxOpenSpans {
+		t.Errorf("OpenSpansDropped = %d", s.OpenSpansDropped)
+	}
+}
+
+func TestOpenSpanTimeout(t *testing.T) {
+	hub := newTestHub(t, sentry.ClientOptions{TracesSampleRate: 1})
+	p := NewSpanProcessor(WithHub(hub), WithOpenSpanTimeout(20*time.Millisecond), WithGracePeriod(time.Hour))
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(p))
+	defer func() { _ = tp.Shutdown(context.Background()) }()
+	ctx, root := tp.Tracer("t").Start(context.Background(), "root")
+	tp.Tracer("t").Start(ctx, "never ends")
+	root.End()
+	deadline := time.Now().Add(5 * time.Second)
+	for p.Stats().Transactions == 0 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if s := p.Stats(); s.Transactions != 1 || s.OpenSpansDropped != 1 {
+		t.Errorf("stats %+v: the held transaction must go out once its open child times out", s)
+	}
+}
+
+func TestDeprecatedSentrySpanProcessor(t *testing.T) {
+	p := NewSentrySpanProcessor()
+	if err := p.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -1,0 +1,119 @@
+#!/usr/bin/env bash
+# The project's single test command: ./scripts/test.sh
+#
+# Starts a private RabbitMQ broker on 127.0.0.1 (installing it from Debian's
+# packages if needed), then runs, in order:
+#   root module:        go vet ./...; go test -race -count=1 ./...;
+#                       a short fuzz run of every Fuzz* target in the root package
+#   examples/ module:   go vet ./...; go test -race -count=1 ./...        (if examples/go.mod exists)
+#   benchmarks/ module: go vet ./...; go test -race -count=1 ./...;
+#                       go test -run '^$' -bench . -benchtime 1x ./...   (if benchmarks/go.mod exists)
+# Every step runs even if an earlier one failed; the script exits non-zero if
+# any step failed, and the broker is always stopped on exit.
+#
+# Environment:
+#   FUZZTIME       duration of each fuzz target's run (default 10s)
+#   RABBITMQ_PORT  AMQP port of the test broker (default 5672)
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+FUZZTIME="${FUZZTIME:-10s}"
+RMQ="$ROOT/scripts/rabbitmq.sh"
+
+FAILED=()
+PASSED=0
+
+# step NAME DIR CMD...: run CMD in DIR, record the outcome, never abort.
+step() {
+  local name="$1" dir="$2"
+  shift 2
+  echo
+  echo "=== ${name}: (cd ${dir} && $*)"
+  local rc=0
+  (cd "$dir" && "$@") || rc=$?
+  if [ "$rc" -eq 0 ]; then
+    PASSED=$((PASSED + 1))
+    echo "--- ok: ${name}"
+  else
+    FAILED+=("$name")
+    echo "--- FAILED (exit ${rc}): ${name}"
+  fi
+}
+
+# --- broker ----------------------------------------------------------------
+STOP_BROKER=1
+if "$RMQ" status >/dev/null 2>&1; then
+  STOP_BROKER="" # someone started it before us: leave it running
+fi
+# shellcheck disable=SC2317  # invoked by the EXIT trap
+cleanup() {
+  local rc=$?
+  if [ -n "$STOP_BROKER" ]; then
+    "$RMQ" stop >/dev/null 2>&1 || true
+  fi
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+echo "=== $(go version)"
+echo "=== starting RabbitMQ"
+OTELSENTRY_AMQP_URL="$("$RMQ" start)"
+export OTELSENTRY_AMQP_URL
+echo "=== OTELSENTRY_AMQP_URL=${OTELSENTRY_AMQP_URL}"
+
+# --- root module -----------------------------------------------------------
+step "root: go vet" . go vet ./...
+step "root: go test -race" . go test -race -count=1 ./...
+
+fuzz_list=""
+if fuzz_list="$(go test -list '^Fuzz' . 2>&1)"; then
+  fuzz_targets="$(printf '%s\n' "$fuzz_list" | grep -E '^Fuzz[A-Za-z0-9_]*$' || true)"
+  if [ -z "$fuzz_targets" ]; then
+    echo
+    echo "=== no fuzz targets in the root package"
+  fi
+  for name in $fuzz_targets; do
+    step "root: fuzz ${name} (${FUZZTIME})" . \
+      go test -run '^$' -fuzz "^${name}\$" -fuzztime "$FUZZTIME" .
+  done
+else
+  echo
+  echo "=== root: listing fuzz targets failed:"
+  printf '%s\n' "$fuzz_list"
+  FAILED+=("root: go test -list '^Fuzz'")
+fi
+
+# --- separate modules ------------------------------------------------------
+if [ -f examples/go.mod ]; then
+  step "examples: go vet" examples go vet ./...
+  step "examples: go test -race" examples go test -race -count=1 ./...
+else
+  echo
+  echo "=== examples/go.mod not found: skipping the examples module"
+fi
+
+if [ -f benchmarks/go.mod ]; then
+  step "benchmarks: go vet" benchmarks go vet ./...
+  step "benchmarks: go test -race" benchmarks go test -race -count=1 ./...
+  step "benchmarks: bench smoke (1x)" benchmarks go test -run '^$' -bench . -benchtime 1x ./...
+else
+  echo
+  echo "=== benchmarks/go.mod not found: skipping the benchmarks module"
+fi
+
+# --- summary ---------------------------------------------------------------
+echo
+if [ "${#FAILED[@]}" -eq 0 ]; then
+  echo "test.sh: PASS: all ${PASSED} steps succeeded"
+  exit 0
+fi
+echo "test.sh: FAIL: ${#FAILED[@]} step(s) failed (${PASSED} succeeded):"
+for f in "${FAILED[@]}"; do
+  echo "  - ${f}"
+done
+echo "test.sh: FAIL"
+exit 1

@@ -1,0 +1,152 @@
+package otelsentry
+
+import (
+	"math"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/sdk/resource"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/trace"
+)
+
+// Keys spanData adds to a span's data besides its attributes.
+const (
+	dataOTelKind         = "otel.kind"
+	dataOTelScopeName    = "otel.scope.name"
+	dataOTelScopeVersion = "otel.scope.version"
+)
+
+// spanDataExtra is how many keys spanData may add to the span's attributes:
+// the kind, the scope name and version, and up to three aliases.
+const spanDataExtra = 6
+
+// spanData puts the attributes of the span s into the Sentry data map dst
+// and returns it; when dst is nil a map sized for the span is made. Values
+// become plain Go values (see plainValue); empty values are left out.
+//
+// It also adds otel.kind, otel.scope.name and otel.scope.version (the last
+// two when not empty), and the keys Sentry's insights read when the span
+// carries only the older semantic-convention key:
+//
+//   - queue spans (with messaging.system): messaging.destination.name,
+//     messaging.message.id and messaging.message.body.size (from
+//     messaging.message.payload_size_bytes or
+//     messaging.message_payload_size_bytes). messaging.message.retry.count
+//     and messaging.message.receive.latency (milliseconds) are Sentry's own
+//     keys and pass through as the span recorded them.
+//   - HTTP client spans: http.response.status_code from http.status_code.
+//   - database spans: db.system from db.system.name.
+func spanData(s sdktrace.ReadOnlySpan, dst map[string]any) map[string]any {
+	attrs := s.Attributes()
+	if dst == nil {
+		dst = make(map[string]any, len(attrs)+spanDataExtra)
+	}
+	for _, kv := range attrs {
+		if v, ok := plainValue(kv.Value); ok {
+			dst[string(kv.Key)] = v
+		}
+	}
+	kind := s.SpanKind()
+	dst[dataOTelKind] = kind.String()
+	if scope := s.InstrumentationScope(); scope.Name != "" {
+		dst[dataOTelScopeName] = scope.Name
+		if scope.Version != "" {
+			dst[dataOTelScopeVersion] = scope.Version
+		}
+	}
+	addInsightKeys(dst, kind)
+	return dst
+}
+
+// addInsightKeys copies into dst, under the key Sentry's insights read, a
+// value the span recorded only under another semantic-convention key.
+func addInsightKeys(dst map[string]any, kind trace.SpanKind) {
+	if _, ok := dst[keyMessagingSystem]; ok {
+		aliasDataKey(dst, keyMessagingDestinationName, keyMessagingDestination)
+		aliasDataKey(dst, keyMessagingMessageID, keyMessagingMessageIDOld)
+		aliasDataKey(dst, keyMessagingBodySize, keyMessagingPayloadSize, keyMessagingPayloadSizeOld)
+	}
+	if kind == trace.SpanKindClient {
+		aliasDataKey(dst, keyHTTPResponseStatusCode, keyHTTPStatusCode)
+	}
+	aliasDataKey(dst, keyDBSystem, keyDBSystemName)
+}
+
+// aliasDataKey sets dst[key] to the value of the first of from present in
+// dst, unless dst already holds key.
+func aliasDataKey(dst map[string]any, key string, from ...string) {
+	if _, ok := dst[key]; ok {
+		return
+	}
+	for _, f := range from {
+		if v, ok := dst[f]; ok {
+			dst[key] = v
+			return
+		}
+	}
+}
+
+// resourceData returns the attributes of r as a Sentry data map (for
+// contexts.otel.resource), with values converted by plainValue. It returns
+// nil for a nil or empty resource.
+func resourceData(r *resource.Resource) map[string]any {
+	if r.Len() == 0 {
+		return nil
+	}
+	m := make(map[string]any, r.Len())
+	for it := r.Iter(); it.Next(); {
+		kv := it.Attribute()
+		if v, ok := plainValue(kv.Value); ok {
+			m[string(kv.Key)] = v
+		}
+	}
+	return m
+}
+
+// plainValue returns v as a value encoding/json can encode the way Sentry
+// expects: a string, bool, int64 or float64, or a slice of one of those.
+// Byte slices, heterogeneous slices, maps, and floats JSON cannot hold
+// (NaN, ±Inf) become their OpenTelemetry string form. It reports false for
+// an empty value.
+func plainValue(v attribute.Value) (any, bool) {
+	switch v.Type() {
+	case attribute.BOOL:
+		return v.AsBool(), true
+	case attribute.INT64:
+		return v.AsInt64(), true
+	case attribute.FLOAT64:
+		if f := v.AsFloat64(); finiteFloat(f) {
+			return f, true
+		}
+	case attribute.STRING:
+		return v.AsString(), true
+	case attribute.BOOLSLICE:
+		return v.AsBoolSlice(), true
+	case attribute.INT64SLICE:
+		return v.AsInt64Slice(), true
+	case attribute.FLOAT64SLICE:
+		if fs := v.AsFloat64Slice(); allFiniteFloats(fs) {
+			return fs, true
+		}
+	case attribute.STRINGSLICE:
+		return v.AsStringSlice(), true
+	case attribute.EMPTY:
+		return nil, false
+	}
+	return v.String(), true
+}
+
+// finiteFloat reports whether f is neither NaN nor infinite.
+func finiteFloat(f float64) bool {
+	return !math.IsNaN(f) && !math.IsInf(f, 0)
+}
+
+// allFiniteFloats reports whether every element of fs is finite.
+func allFiniteFloats(fs []float64) bool {
+	for _, f := range fs {
+		if !finiteFloat(f) {
+			return false
+		}
+	}
+	return true
+}

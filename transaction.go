@@ -1,0 +1,193 @@
+package otelsentry
+
+import (
+	"github.com/getsentry/sentry-go"
+	"go.opentelemetry.io/otel/attribute"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/trace"
+)
+
+// originOTel is the origin of every span and transaction this package makes
+// (Sentry's trace origin: type "auto", category "otel").
+const originOTel sentry.SpanOrigin = "auto.otel"
+
+// Keys added to the data of the spans this package makes.
+const (
+	// dataFollowUp marks a transaction whose root's parent was sent in an
+	// earlier transaction of the same trace.
+	dataFollowUp = "otelsentry.follow_up"
+	// dataLinks holds the span links of a child span: sentry-go's Span has
+	// no field for them. Transactions carry theirs in contexts.trace.links.
+	dataLinks = "links"
+)
+
+// exception event attribute keys (OTel semantic conventions).
+const (
+	eventException         = "exception"
+	keyExceptionType       = attribute.Key("exception.type")
+	keyExceptionMessage    = attribute.Key("exception.message")
+	keyExceptionStacktrace = attribute.Key("exception.stacktrace")
+	keyExceptionEscaped    = attribute.Key("exception.escaped")
+)
+
+// buildTransaction converts a finished segment into a Sentry transaction and
+// the error events of its exception span events.
+func (p *SpanProcessor) buildTransaction(seg *segment, dsnHost string) (*sentry.Event, []*sentry.Event) {
+	root := seg.root
+	m := mapSpan(root)
+	sc := root.SpanContext()
+
+	data := spanData(root, nil)
+	if seg.followUp {
+		data[dataFollowUp] = true
+	}
+	traceCtx := sentry.Context{
+		"trace_id": sentry.TraceID(sc.TraceID()),
+		"span_id":  sentry.SpanID(sc.SpanID()),
+		"op":       m.op,
+		"status":   statusFor(root),
+		"origin":   originOTel,
+		"data":     data,
+	}
+	if parent := root.Parent(); parent.IsValid() {
+		traceCtx["parent_span_id"] = sentry.SpanID(parent.SpanID())
+	}
+	if links := sentryLinks(root.Links()); links != nil {
+		traceCtx["links"] = links
+	}
+
+	tx := &sentry.Event{
+		Type:        "transaction",
+		Transaction: m.name,
+		StartTime:   root.StartTime(),
+		Timestamp:   root.EndTime(),
+		Contexts: map[string]sentry.Context{
+			stashedTraceKey: traceCtx,
+			"otel":          {"resource": p.worker.resourceFor(root.Resource())},
+		},
+		TransactionInfo: &sentry.TransactionInfo{Source: m.source},
+		Spans:           make([]*sentry.Span, 0, len(seg.children)),
+	}
+
+	var errs []*sentry.Event
+	errs = appendExceptions(errs, root, m.op, m.name)
+	for _, child := range seg.children {
+		if isSentryUpload(child, dsnHost) {
+			continue
+		}
+		span := sentrySpan(child)
+		tx.Spans = append(tx.Spans, span)
+		errs = appendExceptions(errs, child, span.Op, m.name)
+	}
+	return tx, errs
+}
+
+// sentrySpan converts a child span. It builds a plain sentry.Span value,
+// without sentry-go's per-span context, lock use and recorder.
+func sentrySpan(s sdktrace.ReadOnlySpan) *sentry.Span {
+	m := mapSpan(s)
+	sc := s.SpanContext()
+	data := spanData(s, nil)
+	if links := sentryLinks(s.Links()); links != nil {
+		data[dataLinks] = links
+	}
+	return &sentry.Span{
+		TraceID:      sentry.TraceID(sc.TraceID()),
+		SpanID:       sentry.SpanID(sc.SpanID()),
+		ParentSpanID: sentry.SpanID(s.Parent().SpanID()),
+		Op:           m.op,
+		Description:  m.description,
+		Status:       statusFor(s),
+		StartTime:    s.StartTime(),
+		EndTime:      s.EndTime(),
+		Data:         data,
+		Origin:       originOTel,
+	}
+}
+
+// sentryLinks converts span links to Sentry's form.
+func sentryLinks(links []sdktrace.Link) []map[string]any {
+	if len(links) == 0 {
+		return nil
+	}
+	out := make([]map[string]any, 0, len(links))
+	for _, l := range links {
+		sc := l.SpanContext
+		if !sc.IsValid() {
+			continue
+		}
+		link := map[string]any{
+			"trace_id": sentry.TraceID(sc.TraceID()),
+			"span_id":  sentry.SpanID(sc.SpanID()),
+			"sampled":  sc.IsSampled(),
+		}
+		if len(l.Attributes) > 0 {
+			attrs := make(map[string]any, len(l.Attributes))
+			for _, kv := range l.Attributes {
+				if v, ok := plainValue(kv.Value); ok {
+					attrs[string(kv.Key)] = v
+				}
+			}
+			link["attributes"] = attrs
+		}
+		out = append(out, link)
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
+}
+
+// appendExceptions appends an error event for each exception event of s,
+// linked to s by its trace context.
+func appendExceptions(errs []*sentry.Event, s sdktrace.ReadOnlySpan, op, transaction string) []*sentry.Event {
+	for _, ev := range s.Events() {
+		if ev.Name != eventException {
+			continue
+		}
+		errs = append(errs, exceptionEvent(s, ev, op, transaction))
+	}
+	return errs
+}
+
+func exceptionEvent(s sdktrace.ReadOnlySpan, ev sdktrace.Event, op, transaction string) *sentry.Event {
+	exc := sentry.Exception{Type: "error"}
+	handled := true
+	for _, kv := range ev.Attributes {
+		switch kv.Key {
+		case keyExceptionType:
+			exc.Type = kv.Value.Emit()
+		case keyExceptionMessage:
+			exc.Value = kv.Value.Emit()
+		case keyExceptionStacktrace:
+			exc.Stacktrace = parseGoStack(kv.Value.AsString())
+		case keyExceptionEscaped:
+			handled = !kv.Value.AsBool()
+		}
+	}
+	exc.Mechanism = &sentry.Mechanism{Type: "otel", Handled: &handled}
+
+	sc := s.SpanContext()
+	traceCtx := sentry.Context{
+		"trace_id": sentry.TraceID(sc.TraceID()),
+		"span_id":  sentry.SpanID(sc.SpanID()),
+		"op":       op,
+		"origin":   originOTel,
+	}
+	if parent := s.Parent(); parent.IsValid() {
+		traceCtx["parent_span_id"] = sentry.SpanID(parent.SpanID())
+	}
+	return &sentry.Event{
+		Level:       sentry.LevelError,
+		Timestamp:   ev.Time,
+		Transaction: transaction,
+		Exception:   []sentry.Exception{exc},
+		Contexts:    map[string]sentry.Context{stashedTraceKey: traceCtx},
+	}
+}
+
+// isTransactionRoot reports whether a span with parent psc starts a Sentry
+// transaction: it has no parent or a remote one.
+func isTransactionRoot(psc trace.SpanContext) bool {
+	return !psc.IsValid() || psc.IsRemote()
+}
