@@ -75,7 +75,50 @@ func (d DynamicSamplingContext) All() iter.Seq2[string, string] {
 // String returns the DSC as W3C baggage members (sentry-key=value, comma
 // separated, values percent-encoded), at most 8192 bytes.
 func (d DynamicSamplingContext) String() string {
-	return string(d.appendBaggage(nil, 0))
+	if len(d.members) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	b.Grow(d.encodedLen())
+	used := 0
+	for _, m := range d.members {
+		n := encodedMemberLen(m)
+		if !fits(used, n) {
+			continue
+		}
+		if used > 0 {
+			b.WriteByte(',')
+			used++
+		}
+		b.WriteString(sentryPrefix)
+		b.WriteString(m.key)
+		b.WriteByte('=')
+		writeBaggageValue(&b, m.value)
+		used += n
+	}
+	return b.String()
+}
+
+// fits reports whether a member of n encoded bytes may be added to a header
+// of used bytes: members longer than maxMemberBytes are never written, and
+// the header stays within maxBaggageBytes.
+func fits(used, n int) bool {
+	if n > maxMemberBytes {
+		return false // a receiver, this package and OTel Go among them, would skip it
+	}
+	if used > 0 {
+		n++ // the comma
+	}
+	return used+n <= maxBaggageBytes
+}
+
+// encodedLen returns an upper bound of the length of String's result.
+func (d DynamicSamplingContext) encodedLen() int {
+	n := 0
+	for _, m := range d.members {
+		n += encodedMemberLen(m) + 1
+	}
+	return min(n, maxBaggageBytes)
 }
 
 // Sentry returns the DSC as sentry-go's type, frozen, for code that builds
@@ -156,18 +199,17 @@ func parseDSC(header string) (DynamicSamplingContext, error) {
 
 // appendBaggage appends the DSC as baggage members to b. used is the length
 // of a header the members will be appended to; members that would take the
-// header past maxBaggageBytes are dropped whole.
+// header past maxBaggageBytes, or that are longer than maxMemberBytes, are
+// dropped whole.
 func (d DynamicSamplingContext) appendBaggage(b []byte, used int) []byte {
 	for _, m := range d.members {
 		n := encodedMemberLen(m)
-		if used > 0 {
-			n++ // the comma
-		}
-		if used+n > maxBaggageBytes {
+		if !fits(used, n) {
 			continue
 		}
 		if used > 0 {
 			b = append(b, ',')
+			used++
 		}
 		b = append(b, sentryPrefix...)
 		b = append(b, m.key...)
@@ -253,10 +295,15 @@ var tokenChars = func() (t [128]bool) {
 
 // isBaggageOctet reports whether c may stand unencoded in a baggage value
 // (W3C Baggage, baggage-octet).
-func isBaggageOctet(c byte) bool {
-	return c == 0x21 || (0x23 <= c && c <= 0x2b) || (0x2d <= c && c <= 0x3a) ||
-		(0x3c <= c && c <= 0x5b) || (0x5d <= c && c <= 0x7e)
-}
+func isBaggageOctet(c byte) bool { return baggageOctets[c] }
+
+var baggageOctets = func() (t [256]bool) {
+	for c := 0; c < 256; c++ {
+		t[c] = c == 0x21 || (0x23 <= c && c <= 0x2b) || (0x2d <= c && c <= 0x3a) ||
+			(0x3c <= c && c <= 0x5b) || (0x5d <= c && c <= 0x7e)
+	}
+	return t
+}()
 
 // decodeBaggageValue percent-decodes a baggage value. It fails on bytes that
 // are not baggage octets and on malformed escapes.
@@ -291,7 +338,9 @@ func decodeBaggageValue(v string) (string, bool) {
 }
 
 func appendBaggageValue(b []byte, v string) []byte {
-	const upperHex = "0123456789ABCDEF"
+	if !needsEscape(v) {
+		return append(b, v...)
+	}
 	for i := 0; i < len(v); i++ {
 		c := v[i]
 		if isBaggageOctet(c) && c != '%' {
@@ -301,6 +350,35 @@ func appendBaggageValue(b []byte, v string) []byte {
 		b = append(b, '%', upperHex[c>>4], upperHex[c&0x0f])
 	}
 	return b
+}
+
+func writeBaggageValue(b *strings.Builder, v string) {
+	if !needsEscape(v) {
+		b.WriteString(v)
+		return
+	}
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		if isBaggageOctet(c) && c != '%' {
+			b.WriteByte(c)
+			continue
+		}
+		b.WriteByte('%')
+		b.WriteByte(upperHex[c>>4])
+		b.WriteByte(upperHex[c&0x0f])
+	}
+}
+
+const upperHex = "0123456789ABCDEF"
+
+// needsEscape reports whether a value has bytes to percent-encode.
+func needsEscape(v string) bool {
+	for i := 0; i < len(v); i++ {
+		if c := v[i]; !isBaggageOctet(c) || c == '%' {
+			return true
+		}
+	}
+	return false
 }
 
 func isHex(c byte) bool {
