@@ -97,11 +97,7 @@ func (s *Sampler) ShouldSample(p sdktrace.SamplingParameters) sdktrace.SamplingR
 			in = nil
 		}
 	}
-	var parent *bool
-	if psc.IsValid() && (in == nil || in.decision != decisionDeferred) {
-		sampled := psc.IsSampled()
-		parent = &sampled
-	}
+	parentKnown := psc.IsValid() && (in == nil || in.decision != decisionDeferred)
 
 	clientRate := 0.0
 	if info := s.clients.info(s.hub.Client()); info != nil {
@@ -112,16 +108,20 @@ func (s *Sampler) ShouldSample(p sdktrace.SamplingParameters) sdktrace.SamplingR
 		rate = s.rate
 	}
 	if s.tracesSampler != nil {
-		rate = clampRate(s.tracesSampler(SamplingContext{
+		sc := SamplingContext{
 			ParentContext: p.ParentContext,
 			TraceID:       p.TraceID,
 			Name:          p.Name,
 			Kind:          p.Kind,
 			Attributes:    p.Attributes,
-			ParentSampled: parent,
-		}))
-	} else if parent != nil {
-		return result(*parent, psc.TraceState())
+		}
+		if parentKnown {
+			sampled := psc.IsSampled()
+			sc.ParentSampled = &sampled
+		}
+		rate = clampRate(s.tracesSampler(sc))
+	} else if parentKnown {
+		return result(psc.IsSampled(), psc.TraceState())
 	}
 
 	if psc.IsValid() {
