@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"runtime"
 	"strings"
 	"sync"
@@ -450,6 +451,24 @@ func TestMaxSpansKeepsEarliest(t *testing.T) {
 	if d := e.proc.Stats().SpansDropped; d != 5 {
 		t.Errorf("SpansDropped = %d, want 5", d)
 	}
+	// sentry-go reports the drop in a client report, which rides along with
+	// a later envelope.
+	_, next := e.tracer.Start(context.Background(), "next")
+	next.End()
+	e.flush(t)
+	reports := e.server.waitItems("client_report", 1)
+	found := false
+	for _, r := range reports {
+		events, _ := r.Item["discarded_events"].([]any)
+		for _, d := range events {
+			if lookup(d, "category") == "span" && lookup(d, "reason") == "event_processor" && lookup(d, "quantity") == 5.0 {
+				found = true
+			}
+		}
+	}
+	if !found {
+		t.Errorf("no client report of 5 dropped spans in %v", reports)
+	}
 }
 
 func TestSentryUploadsSkipped(t *testing.T) {
@@ -717,5 +736,42 @@ func TestDeprecatedSentrySpanProcessor(t *testing.T) {
 	p := NewSentrySpanProcessor()
 	if err := p.Shutdown(context.Background()); err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestCapturedErrorFromScopeRequest(t *testing.T) {
+	e := newE2E(t, sentry.ClientOptions{})
+	ctx, span := e.tracer.Start(context.Background(), "handler")
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://example.test/users/1", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hub := e.hub.Clone()
+	hub.Scope().SetRequest(req)
+	hub.CaptureException(errors.New("boom"))
+	span.End()
+	e.flush(t)
+	ev := e.server.waitItems("event", 1)[0]
+	if lookup(ev.Item, "contexts.trace.span_id") != span.SpanContext().SpanID().String() {
+		t.Errorf("captured error trace context %v, want span %s", lookup(ev.Item, "contexts.trace"), span.SpanContext().SpanID())
+	}
+}
+
+// TestHubFromParentContext checks the hub choice without WithHub: the hub
+// stored in the root span's parent context sends its transaction.
+func TestHubFromParentContext(t *testing.T) {
+	srv := newSentryServer(t)
+	hub := srv.Hub(sentry.ClientOptions{TracesSampleRate: 1})
+	p := NewSpanProcessor()
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(p))
+	defer func() { _ = tp.Shutdown(context.Background()) }()
+	ctx := sentry.SetHubOnContext(context.Background(), hub)
+	_, span := tp.Tracer("t").Start(ctx, "from the context's hub")
+	span.End()
+	if err := p.ForceFlush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if txs := srv.waitItems("transaction", 1); txs[0].Item["transaction"] != "from the context's hub" {
+		t.Errorf("transaction %v", txs[0].Item["transaction"])
 	}
 }
