@@ -228,7 +228,12 @@ func semconvInt(v attribute.Value) (int64, bool) {
 // override the result (see applyOverrides).
 func mapSpan(s sdktrace.ReadOnlySpan) spanMapping {
 	a := readSpanAttrs(s.Attributes())
-	m := inferMapping(s.Name(), s.SpanKind(), &a)
+	return mapFrom(s.Name(), s.SpanKind(), &a)
+}
+
+// mapFrom is mapSpan for a span whose attributes were read into a.
+func mapFrom(name string, kind trace.SpanKind, a *spanAttrs) spanMapping {
+	m := inferMapping(name, kind, a)
 	a.applyOverrides(&m)
 	return m
 }

@@ -37,7 +37,11 @@ const spanDataExtra = 6
 //   - HTTP client spans: http.response.status_code from http.status_code.
 //   - database spans: db.system from db.system.name.
 func spanData(s sdktrace.ReadOnlySpan, dst map[string]any) map[string]any {
-	attrs := s.Attributes()
+	return spanDataFrom(s, s.Attributes(), dst)
+}
+
+// spanDataFrom is spanData for the span s whose attributes are attrs.
+func spanDataFrom(s sdktrace.ReadOnlySpan, attrs []attribute.KeyValue, dst map[string]any) map[string]any {
 	if dst == nil {
 		dst = make(map[string]any, len(attrs)+spanDataExtra)
 	}

@@ -21,11 +21,18 @@ import (
 //
 // The HTTP status code is looked at before the gRPC code.
 func statusFor(s sdktrace.ReadOnlySpan) sentry.SpanStatus {
-	st := s.Status()
-	if st.Code == codes.Ok {
+	if s.Status().Code == codes.Ok {
 		return sentry.SpanStatusOK
 	}
 	a := readSpanAttrs(s.Attributes())
+	return statusFrom(s.Status(), &a)
+}
+
+// statusFrom is statusFor for a span whose attributes were read into a.
+func statusFrom(st sdktrace.Status, a *spanAttrs) sentry.SpanStatus {
+	if st.Code == codes.Ok {
+		return sentry.SpanStatusOK
+	}
 	fromAttrs := a.status()
 	if st.Code != codes.Error {
 		if fromAttrs == sentry.SpanStatusUndefined {

@@ -34,10 +34,11 @@ const (
 // the error events of its exception span events.
 func (p *SpanProcessor) buildTransaction(seg *segment, dsnHost string) (*sentry.Event, []*sentry.Event) {
 	root := seg.root
-	m := mapSpan(root)
+	f := factsOf(root)
+	m := f.mapping
 	sc := root.SpanContext()
 
-	data := spanData(root, nil)
+	data := f.data
 	if seg.followUp {
 		data[dataFollowUp] = true
 	}
@@ -45,7 +46,7 @@ func (p *SpanProcessor) buildTransaction(seg *segment, dsnHost string) (*sentry.
 		"trace_id": sentry.TraceID(sc.TraceID()),
 		"span_id":  sentry.SpanID(sc.SpanID()),
 		"op":       m.op,
-		"status":   statusFor(root),
+		"status":   f.status,
 		"origin":   originOTel,
 		"data":     data,
 	}
@@ -85,9 +86,9 @@ func (p *SpanProcessor) buildTransaction(seg *segment, dsnHost string) (*sentry.
 // sentrySpan converts a child span. It builds a plain sentry.Span value,
 // without sentry-go's per-span context, lock use and recorder.
 func sentrySpan(s sdktrace.ReadOnlySpan) *sentry.Span {
-	m := mapSpan(s)
+	f := factsOf(s)
 	sc := s.SpanContext()
-	data := spanData(s, nil)
+	data := f.data
 	if links := sentryLinks(s.Links()); links != nil {
 		data[dataLinks] = links
 	}
@@ -95,13 +96,31 @@ func sentrySpan(s sdktrace.ReadOnlySpan) *sentry.Span {
 		TraceID:      sentry.TraceID(sc.TraceID()),
 		SpanID:       sentry.SpanID(sc.SpanID()),
 		ParentSpanID: sentry.SpanID(s.Parent().SpanID()),
-		Op:           m.op,
-		Description:  m.description,
-		Status:       statusFor(s),
+		Op:           f.mapping.op,
+		Description:  f.mapping.description,
+		Status:       f.status,
 		StartTime:    s.StartTime(),
 		EndTime:      s.EndTime(),
 		Data:         data,
 		Origin:       originOTel,
+	}
+}
+
+// spanFacts is what the conversion needs of one span, its attributes
+// copied out of the span and read once.
+type spanFacts struct {
+	mapping spanMapping
+	status  sentry.SpanStatus
+	data    map[string]any
+}
+
+func factsOf(s sdktrace.ReadOnlySpan) spanFacts {
+	attrs := s.Attributes()
+	a := readSpanAttrs(attrs)
+	return spanFacts{
+		mapping: mapFrom(s.Name(), s.SpanKind(), &a),
+		status:  statusFrom(s.Status(), &a),
+		data:    spanDataFrom(s, attrs, nil),
 	}
 }
 
