@@ -200,6 +200,7 @@ func (p *SpanProcessor) newSegment(parent context.Context, sc trace.SpanContext,
 		incoming: incomingForTrace(parent, sc.TraceID()),
 		maxSpans: defaultMaxSpans,
 		followUp: followUp,
+		entries:  make([]*spanEntry, 0, segmentSizeHint),
 	}
 	if c := hub.Client(); c != nil {
 		seg.maxSpans = p.clients.info(c).maxSpans
@@ -207,6 +208,10 @@ func (p *SpanProcessor) newSegment(parent context.Context, sc trace.SpanContext,
 	}
 	return seg
 }
+
+// segmentSizeHint is the number of spans a segment makes room for at once,
+// about what one request records.
+const segmentSizeHint = 16
 
 // defaultMaxSpans is sentry-go's default ClientOptions.MaxSpans, used when a
 // hub has no client yet.

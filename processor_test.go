@@ -775,3 +775,31 @@ func TestHubFromParentContext(t *testing.T) {
 		t.Errorf("transaction %v", txs[0].Item["transaction"])
 	}
 }
+
+func TestInstrumentationScopeKept(t *testing.T) {
+	e := newE2E(t, sentry.ClientOptions{})
+	ctx, root := e.tracer.Start(context.Background(), "root", trace.WithSpanKind(trace.SpanKindServer))
+	_, same := e.tracer.Start(ctx, "same scope")
+	same.End()
+	_, other := e.tp.Tracer("otelsql", trace.WithInstrumentationVersion("0.39.0")).Start(ctx, "other scope", trace.WithSpanKind(trace.SpanKindClient))
+	other.End()
+	root.End()
+	e.flush(t)
+	tx := e.server.waitItems("transaction", 1)[0].Item
+	if lookup(tx, "contexts.trace.data.otel.scope.name") != "otelsentry/test" || lookup(tx, "contexts.trace.data.otel.kind") != "server" {
+		t.Errorf("transaction data %v", lookup(tx, "contexts.trace.data"))
+	}
+	for _, s := range tx["spans"].([]any) {
+		data := lookup(s, "data")
+		switch lookup(s, "description") {
+		case "same scope":
+			if lookup(data, "otel.scope.name") != nil || lookup(data, "otel.kind") != "internal" {
+				t.Errorf("a span of the transaction's scope repeats it: %v", data)
+			}
+		case "other scope":
+			if lookup(data, "otel.scope.name") != "otelsql" || lookup(data, "otel.scope.version") != "0.39.0" || lookup(data, "otel.kind") != "client" {
+				t.Errorf("a span of another scope lost it: %v", data)
+			}
+		}
+	}
+}

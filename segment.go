@@ -42,6 +42,9 @@ const (
 // the first to give way.
 func (s *segment) addChild(span sdktrace.ReadOnlySpan) {
 	if len(s.children) < s.maxSpans {
+		if s.children == nil {
+			s.children = make([]sdktrace.ReadOnlySpan, 0, min(segmentSizeHint, s.maxSpans))
+		}
 		s.children = append(s.children, span)
 		return
 	}

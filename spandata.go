@@ -37,13 +37,19 @@ const spanDataExtra = 6
 //   - HTTP client spans: http.response.status_code from http.status_code.
 //   - database spans: db.system from db.system.name.
 func spanData(s sdktrace.ReadOnlySpan, dst map[string]any) map[string]any {
-	return spanDataFrom(s, s.Attributes(), dst)
+	return spanDataFrom(s, s.Attributes(), true, dst)
 }
 
-// spanDataFrom is spanData for the span s whose attributes are attrs.
-func spanDataFrom(s sdktrace.ReadOnlySpan, attrs []attribute.KeyValue, dst map[string]any) map[string]any {
+// spanDataFrom is spanData for the span s whose attributes are attrs. The
+// instrumentation scope is added only when withScope is set: a child span
+// from the same scope as its transaction leaves it to the transaction.
+func spanDataFrom(s sdktrace.ReadOnlySpan, attrs []attribute.KeyValue, withScope bool, dst map[string]any) map[string]any {
 	if dst == nil {
-		dst = make(map[string]any, len(attrs)+spanDataExtra)
+		n := len(attrs) + 1
+		if withScope {
+			n += 2
+		}
+		dst = make(map[string]any, n)
 	}
 	for _, kv := range attrs {
 		if v, ok := plainValue(kv.Value); ok {
@@ -51,8 +57,8 @@ func spanDataFrom(s sdktrace.ReadOnlySpan, attrs []attribute.KeyValue, dst map[s
 		}
 	}
 	kind := s.SpanKind()
-	dst[dataOTelKind] = kind.String()
-	if scope := s.InstrumentationScope(); scope.Name != "" {
+	dst[dataOTelKind] = kindValue(kind)
+	if scope := s.InstrumentationScope(); withScope && scope.Name != "" {
 		dst[dataOTelScopeName] = scope.Name
 		if scope.Version != "" {
 			dst[dataOTelScopeVersion] = scope.Version
@@ -60,6 +66,24 @@ func spanDataFrom(s sdktrace.ReadOnlySpan, attrs []attribute.KeyValue, dst map[s
 	}
 	addInsightKeys(dst, kind)
 	return dst
+}
+
+// kindValues holds the span kinds' names already boxed, so that setting
+// otel.kind does not allocate.
+var kindValues = [...]any{
+	trace.SpanKindUnspecified: trace.SpanKindUnspecified.String(),
+	trace.SpanKindInternal:    trace.SpanKindInternal.String(),
+	trace.SpanKindServer:      trace.SpanKindServer.String(),
+	trace.SpanKindClient:      trace.SpanKindClient.String(),
+	trace.SpanKindProducer:    trace.SpanKindProducer.String(),
+	trace.SpanKindConsumer:    trace.SpanKindConsumer.String(),
+}
+
+func kindValue(k trace.SpanKind) any {
+	if int(k) >= 0 && int(k) < len(kindValues) {
+		return kindValues[k]
+	}
+	return k.String()
 }
 
 // addInsightKeys copies into dst, under the key Sentry's insights read, a

@@ -3,6 +3,7 @@ package otelsentry
 import (
 	"github.com/getsentry/sentry-go"
 	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/sdk/instrumentation"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
 )
@@ -34,7 +35,7 @@ const (
 // the error events of its exception span events.
 func (p *SpanProcessor) buildTransaction(seg *segment, dsnHost string) (*sentry.Event, []*sentry.Event) {
 	root := seg.root
-	f := factsOf(root)
+	f := factsOf(root, instrumentation.Scope{}) // the transaction names its scope
 	m := f.mapping
 	sc := root.SpanContext()
 
@@ -76,17 +77,19 @@ func (p *SpanProcessor) buildTransaction(seg *segment, dsnHost string) (*sentry.
 		if isSentryUpload(child, dsnHost) {
 			continue
 		}
-		span := sentrySpan(child)
+		span := sentrySpan(child, root.InstrumentationScope())
 		tx.Spans = append(tx.Spans, span)
 		errs = appendExceptions(errs, child, span.Op, m.name)
 	}
 	return tx, errs
 }
 
-// sentrySpan converts a child span. It builds a plain sentry.Span value,
-// without sentry-go's per-span context, lock use and recorder.
-func sentrySpan(s sdktrace.ReadOnlySpan) *sentry.Span {
-	f := factsOf(s)
+// sentrySpan converts a child span of a transaction whose root has the
+// instrumentation scope rootScope; the span names its own scope only when it
+// differs. It builds a plain sentry.Span value, without sentry-go's
+// per-span context, lock use and recorder.
+func sentrySpan(s sdktrace.ReadOnlySpan, rootScope instrumentation.Scope) *sentry.Span {
+	f := factsOf(s, rootScope)
 	sc := s.SpanContext()
 	data := f.data
 	if links := sentryLinks(s.Links()); links != nil {
@@ -114,13 +117,17 @@ type spanFacts struct {
 	data    map[string]any
 }
 
-func factsOf(s sdktrace.ReadOnlySpan) spanFacts {
+// factsOf reads the span s of a transaction whose root has the
+// instrumentation scope rootScope.
+func factsOf(s sdktrace.ReadOnlySpan, rootScope instrumentation.Scope) spanFacts {
 	attrs := s.Attributes()
 	a := readSpanAttrs(attrs)
+	scope := s.InstrumentationScope()
+	withScope := scope.Name != rootScope.Name || scope.Version != rootScope.Version
 	return spanFacts{
 		mapping: mapFrom(s.Name(), s.SpanKind(), &a),
 		status:  statusFrom(s.Status(), &a),
-		data:    spanDataFrom(s, attrs, nil),
+		data:    spanDataFrom(s, attrs, withScope, nil),
 	}
 }
 
