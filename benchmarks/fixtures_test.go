@@ -1,0 +1,153 @@
+package benchmarks
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/getsentry/sentry-go"
+	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/sdk/resource"
+	"go.opentelemetry.io/otel/trace"
+	coltracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
+	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
+	"google.golang.org/protobuf/proto"
+)
+
+// discardTransport is a sentry.Transport without a network. With encode set,
+// SendEvent does the per-event work of sentry-go's HTTP transport, whose
+// envelope item is json.Marshal(event), synchronously, and drops the bytes.
+// It counts what it was given, so that tests and benchmarks can check that
+// every variant delivered the whole request.
+type discardTransport struct {
+	encode bool
+
+	events atomic.Int64 // events given to SendEvent
+	spans  atomic.Int64 // child spans of those events
+	bytes  atomic.Int64 // JSON bytes made
+	failed atomic.Int64 // events json.Marshal refused
+}
+
+var _ sentry.Transport = (*discardTransport)(nil)
+
+func (t *discardTransport) Configure(sentry.ClientOptions) {}
+
+func (t *discardTransport) SendEvent(event *sentry.Event) {
+	if t.encode {
+		body, err := json.Marshal(event)
+		if err != nil {
+			t.failed.Add(1)
+			return
+		}
+		t.bytes.Add(int64(len(body)))
+	}
+	t.events.Add(1)
+	t.spans.Add(int64(len(event.Spans)))
+}
+
+func (t *discardTransport) Flush(time.Duration) bool              { return true }
+func (t *discardTransport) FlushWithContext(context.Context) bool { return true }
+func (t *discardTransport) Close()                                {}
+
+// newHub returns a hub whose client has the backend's DSN, sends through
+// transport and samples transactions at rate.
+func newHub(tb testing.TB, transport sentry.Transport, rate float64) *sentry.Hub {
+	tb.Helper()
+	client, err := sentry.NewClient(sentry.ClientOptions{
+		Dsn:              backendDSN,
+		Transport:        transport,
+		Release:          "auth-service@1.8.3",
+		Environment:      "production",
+		EnableTracing:    true,
+		TracesSampleRate: rate,
+	})
+	if err != nil {
+		tb.Fatalf("sentry.NewClient: %v", err)
+	}
+	return sentry.NewHub(client, sentry.NewScope())
+}
+
+// protobufClient is an otlptrace.Client without a network: UploadTraces
+// encodes the export request as the OTLP exporters do before sending it,
+// and drops the bytes.
+type protobufClient struct {
+	spans atomic.Int64 // spans uploaded
+	bytes atomic.Int64 // protobuf bytes made
+}
+
+func (c *protobufClient) Start(context.Context) error { return nil }
+func (c *protobufClient) Stop(context.Context) error  { return nil }
+
+func (c *protobufClient) UploadTraces(_ context.Context, rs []*tracepb.ResourceSpans) error {
+	body, err := proto.Marshal(&coltracepb.ExportTraceServiceRequest{ResourceSpans: rs})
+	if err != nil {
+		return err
+	}
+	c.bytes.Add(int64(len(body)))
+	for _, r := range rs {
+		for _, ss := range r.GetScopeSpans() {
+			c.spans.Add(int64(len(ss.GetSpans())))
+		}
+	}
+	return nil
+}
+
+// serviceResource is the resource of every TracerProvider here.
+func serviceResource(tb testing.TB) *resource.Resource {
+	tb.Helper()
+	res, err := resource.Merge(resource.Default(), resource.NewSchemaless(serviceAttributes...))
+	if err != nil {
+		tb.Fatalf("resource.Merge: %v", err)
+	}
+	return res
+}
+
+// serve runs req as its instrumentations would: the server span, then each
+// child in turn under it.
+func serve(ctx context.Context, tracer trace.Tracer, req *requestSpec) {
+	ctx, root := tracer.Start(ctx, req.name,
+		trace.WithSpanKind(req.kind), trace.WithAttributes(req.start...))
+	for i := range req.children {
+		c := &req.children[i]
+		_, span := tracer.Start(ctx, c.name,
+			trace.WithSpanKind(c.kind), trace.WithAttributes(c.start...))
+		if len(c.end) > 0 {
+			span.SetAttributes(c.end...)
+		}
+		span.End()
+	}
+	if len(req.end) > 0 {
+		root.SetAttributes(req.end...)
+	}
+	root.End()
+}
+
+// sentryRequest returns the frontend's request as the backend receives it:
+// sentry-trace and baggage, among a few ordinary headers.
+func sentryRequest() propagation.HeaderCarrier {
+	h := ordinaryHeaders()
+	h.Set("sentry-trace", sentryTraceValue)
+	h.Set("baggage", baggageValue)
+	return propagation.HeaderCarrier(h)
+}
+
+// w3cRequest returns the same request with traceparent instead of
+// sentry-trace, for the OpenTelemetry composite.
+func w3cRequest() propagation.HeaderCarrier {
+	h := ordinaryHeaders()
+	h.Set("traceparent", traceparentValue)
+	h.Set("baggage", baggageValue)
+	return propagation.HeaderCarrier(h)
+}
+
+func ordinaryHeaders() http.Header {
+	h := make(http.Header)
+	h.Set("Accept", "application/json")
+	h.Set("Content-Type", "application/json")
+	h.Set("Origin", "https://app.example.com")
+	h.Set("User-Agent", "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0")
+	return h
+}
