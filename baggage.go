@@ -134,7 +134,9 @@ func (d DynamicSamplingContext) Sentry() sentry.DynamicSamplingContext {
 // DynamicSamplingContextFromContext returns the DSC that the propagator
 // extracted from an incoming request and froze in ctx. It reports false when
 // ctx holds no incoming Sentry trace; the DSC may be empty when the caller
-// sent sentry-trace without sentry- baggage members.
+// sent sentry-trace without sentry- baggage members. When the caller sent a
+// DSC without a valid sample_rand, the DSC holds one made up by Extract, as
+// Sentry's sampling rules ask, and passes it on from then on.
 func DynamicSamplingContextFromContext(ctx context.Context) (DynamicSamplingContext, bool) {
 	st := incomingFromContext(ctx)
 	if st == nil {

@@ -45,7 +45,11 @@ type clientInfo struct {
 	rateText    string
 	strictOrg   bool
 	dsnHost     string
+	project     string // the DSN's project id
 	maxSpans    int
+	// sendPII tells whether end-user identifiers such as IP addresses may
+	// be sent: sentry-go's DataCollection.UserInfo, or SendDefaultPII.
+	sendPII bool
 }
 
 func newClientInfo(c *sentry.Client) *clientInfo {
@@ -57,12 +61,14 @@ func newClientInfo(c *sentry.Client) *clientInfo {
 		rate:        clampRate(o.TracesSampleRate),
 		strictOrg:   o.StrictTraceContinuation,
 		maxSpans:    o.MaxSpans,
+		sendPII:     c.GetDataCollection().UserInfo.Value,
 	}
 	info.rateText = formatRate(info.rate)
 	var org uint64
 	if dsn, err := sentry.NewDsn(o.Dsn); err == nil {
 		info.publicKey = dsn.GetPublicKey()
 		info.dsnHost = dsn.GetHost()
+		info.project = dsn.GetProjectID()
 		org = dsn.GetOrgID()
 	}
 	if o.OrgID != 0 {

@@ -114,7 +114,7 @@ func NewSpanProcessor(opts ...Option) *SpanProcessor {
 	}
 	p.queue = make(chan *segment, p.cfg.queueSize)
 	p.table.init(p.cfg)
-	p.registerResolver(hubFor(nil, p.cfg.hub).Client())
+	p.registerResolver(hubFor(context.Background(), p.cfg.hub).Client())
 	go p.run()
 	return p
 }

@@ -481,9 +481,9 @@ func TestSentryUploadsSkipped(t *testing.T) {
 	_, other := e.tracer.Start(context.Background(), "other")
 	other.End()
 	e.flush(t)
-	txs := e.server.waitItems("transaction", 1)
+	e.server.waitItems("transaction", 1)
 	time.Sleep(50 * time.Millisecond)
-	if txs = e.server.items("transaction"); len(txs) != 1 || txs[0].Item["transaction"] != "other" {
+	if txs := e.server.items("transaction"); len(txs) != 1 || txs[0].Item["transaction"] != "other" {
 		t.Errorf("sentry-go's own upload was sent: %d transactions", len(txs))
 	}
 }
@@ -801,5 +801,24 @@ func TestInstrumentationScopeKept(t *testing.T) {
 				t.Errorf("a span of another scope lost it: %v", data)
 			}
 		}
+	}
+}
+
+func TestEndUserAddressesNeedUserInfo(t *testing.T) {
+	for _, sendPII := range []bool{false, true} {
+		t.Run(fmt.Sprint("UserInfo=", sendPII), func(t *testing.T) {
+			e := newE2E(t, sentry.ClientOptions{DataCollection: &sentry.DataCollection{UserInfo: sentry.Set(sendPII)}})
+			_, s := e.tracer.Start(context.Background(), "GET /", trace.WithSpanKind(trace.SpanKindServer), trace.WithAttributes(
+				attribute.String("http.request.method", "GET"), attribute.String("url.path", "/"),
+				attribute.String("client.address", "203.0.113.7"), attribute.String("network.peer.address", "10.0.0.1"),
+				attribute.String("user_agent.original", "curl/8")))
+			s.End()
+			e.flush(t)
+			data := lookup(e.server.waitItems("transaction", 1)[0].Item, "contexts.trace.data")
+			gotIP := lookup(data, "client.address") != nil || lookup(data, "network.peer.address") != nil
+			if gotIP != sendPII || lookup(data, "user_agent.original") != "curl/8" {
+				t.Errorf("data %v with UserInfo=%v", data, sendPII)
+			}
+		})
 	}
 }

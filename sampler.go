@@ -34,7 +34,7 @@ type TracesSampler func(SamplingContext) float64
 // Sampler makes one sampling decision per trace for OpenTelemetry and
 // Sentry. Create it with NewSampler.
 type Sampler struct {
-	hub           *sentry.Hub
+	hub           *sentry.Hub // WithHub's; nil to look it up per span
 	rate          float64
 	hasRate       bool
 	tracesSampler TracesSampler
@@ -52,7 +52,8 @@ var _ sdktrace.Sampler = (*Sampler)(nil)
 //  2. else an upstream decision wins: sentry-trace "-1" or "-0", or the
 //     sampled flag of a W3C traceparent when only that came in;
 //  3. else the rate is WithSampleRate's, or the TracesSampleRate of the
-//     client of WithHub's hub or sentry.CurrentHub() (0 without a client).
+//     client of the hub: WithHub's, else the one in the parent context,
+//     else sentry.CurrentHub() (0 without a client).
 //
 // The decision is sample_rand < rate. sample_rand is the incoming DSC's
 // (made up by the propagator when the caller left it out), or, for a trace
@@ -62,16 +63,12 @@ var _ sdktrace.Sampler = (*Sampler)(nil)
 // key "sentry" so that the head DSC reports it.
 func NewSampler(opts ...Option) *Sampler {
 	c := newConfig(opts)
-	hub := c.hub
-	if hub == nil {
-		hub = sentry.CurrentHub()
-	}
 	desc := "otelsentry.Sampler{rate=client}"
 	if c.hasSampleRate {
 		desc = "otelsentry.Sampler{rate=" + formatRate(c.sampleRate) + "}"
 	}
 	return &Sampler{
-		hub:           hub,
+		hub:           c.hub,
 		rate:          c.sampleRate,
 		hasRate:       c.hasSampleRate,
 		tracesSampler: c.tracesSampler,
@@ -100,7 +97,7 @@ func (s *Sampler) ShouldSample(p sdktrace.SamplingParameters) sdktrace.SamplingR
 	parentKnown := psc.IsValid() && (in == nil || in.decision != decisionDeferred)
 
 	clientRate := 0.0
-	if info := s.clients.info(s.hub.Client()); info != nil {
+	if info := s.clients.info(hubFor(p.ParentContext, s.hub).Client()); info != nil {
 		clientRate = info.rate
 	}
 	rate := clientRate

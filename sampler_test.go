@@ -302,3 +302,12 @@ func BenchmarkShouldSample(b *testing.B) {
 		}
 	}
 }
+
+func TestSamplerHubFromContext(t *testing.T) {
+	hub := newTestHub(t, sentry.ClientOptions{TracesSampleRate: 1})
+	s := NewSampler() // no WithHub: the hub in the parent context decides
+	ctx := sentry.SetHubOnContext(context.Background(), hub)
+	if res := shouldSample(s, ctx, traceIDWithRand(0.99)); res.Decision != sdktrace.RecordAndSample {
+		t.Error("the rate of the hub in the context was not used")
+	}
+}

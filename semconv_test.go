@@ -440,8 +440,24 @@ func TestIsSentryUpload(t *testing.T) {
 		name    string
 		span    sdktrace.ReadOnlySpan
 		dsnHost string
+		project string // the DSN's project id; empty for any
 		want    bool
 	}{
+		{
+			name: "envelope of the DSN's project",
+			span: semconvSpan(trace.SpanKindClient, "POST",
+				attribute.String("url.full", "https://o1.ingest.sentry.io/api/42/envelope/")),
+			project: "42",
+			want:    true,
+		},
+		{
+			name: "ingest path of another project on the DSN's host",
+			span: semconvSpan(trace.SpanKindClient, "POST",
+				attribute.String("url.full", "http://localhost:9000/api/7/store/")),
+			dsnHost: "localhost:9000",
+			project: "42",
+			want:    false,
+		},
 		{
 			name: "envelope with sentry_key",
 			span: semconvSpan(trace.SpanKindClient, "POST",
@@ -603,7 +619,7 @@ func TestIsSentryUpload(t *testing.T) {
 			default:
 				host = tt.dsnHost
 			}
-			if got := isSentryUpload(tt.span, host); got != tt.want {
+			if got := isSentryUpload(tt.span, host, tt.project); got != tt.want {
 				t.Errorf("isSentryUpload(%q) = %v, want %v", host, got, tt.want)
 			}
 		})

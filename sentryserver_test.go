@@ -161,18 +161,6 @@ func (s *sentryServer) waitItems(typ string, n int) []receivedItem {
 	}
 }
 
-// path walks decoded JSON: path(m, "contexts", "trace", "op").
-func path(v any, keys ...string) any {
-	for _, k := range keys {
-		m, ok := v.(map[string]any)
-		if !ok {
-			return nil
-		}
-		v = m[k]
-	}
-	return v
-}
-
 func str(v any) string {
 	s, _ := v.(string)
 	return s

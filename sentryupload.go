@@ -19,7 +19,7 @@ const sentryKeyParam = "sentry_key="
 // /api/<project>/store/ (after any path prefix of the DSN). Hosts compare
 // case-insensitively and without their port. It returns false at once for
 // spans of any other kind and when dsnHost is empty.
-func isSentryUpload(s sdktrace.ReadOnlySpan, dsnHost string) bool {
+func isSentryUpload(s sdktrace.ReadOnlySpan, dsnHost, project string) bool {
 	if dsnHost == "" || s.SpanKind() != trace.SpanKindClient {
 		return false
 	}
@@ -50,7 +50,7 @@ func isSentryUpload(s sdktrace.ReadOnlySpan, dsnHost string) bool {
 	if !strings.EqualFold(hostWithoutPort(host), hostWithoutPort(dsnHost)) {
 		return false
 	}
-	return hasSentryKey(query) || isSentryIngestPath(path)
+	return hasSentryKey(query) || isSentryIngestPath(path, project)
 }
 
 // splitURL returns the host (with any port, without user information), the
@@ -107,14 +107,16 @@ func hasSentryKey(query string) bool {
 }
 
 // isSentryIngestPath reports whether path ends with /api/<project>/envelope/
-// or /api/<project>/store/, the final slash being optional.
-func isSentryIngestPath(path string) bool {
+// or /api/<project>/store/, the final slash being optional. An empty
+// project stands for any: a service of the application that happens to live
+// on the DSN's host is told apart by the project id.
+func isSentryIngestPath(path, project string) bool {
 	i := strings.LastIndex(path, "/api/")
 	if i < 0 {
 		return false
 	}
-	project, endpoint, ok := strings.Cut(path[i+len("/api/"):], "/")
-	if !ok || project == "" {
+	id, endpoint, ok := strings.Cut(path[i+len("/api/"):], "/")
+	if !ok || id == "" || (project != "" && id != project) {
 		return false
 	}
 	switch strings.TrimSuffix(endpoint, "/") {

@@ -16,10 +16,6 @@ const (
 	dataOTelScopeVersion = "otel.scope.version"
 )
 
-// spanDataExtra is how many keys spanData may add to the span's attributes:
-// the kind, the scope name and version, and up to three aliases.
-const spanDataExtra = 6
-
 // spanData puts the attributes of the span s into the Sentry data map dst
 // and returns it; when dst is nil a map sized for the span is made. Values
 // become plain Go values (see plainValue); empty values are left out.
@@ -37,28 +33,53 @@ const spanDataExtra = 6
 //   - HTTP client spans: http.response.status_code from http.status_code.
 //   - database spans: db.system from db.system.name.
 func spanData(s sdktrace.ReadOnlySpan, dst map[string]any) map[string]any {
-	return spanDataFrom(s, s.Attributes(), true, dst)
+	return spanDataFrom(s, s.Attributes(), dataOptions{withScope: true, withPII: true}, dst)
 }
 
-// spanDataFrom is spanData for the span s whose attributes are attrs. The
-// instrumentation scope is added only when withScope is set: a child span
-// from the same scope as its transaction leaves it to the transaction.
-func spanDataFrom(s sdktrace.ReadOnlySpan, attrs []attribute.KeyValue, withScope bool, dst map[string]any) map[string]any {
+// dataOptions say what spanDataFrom adds besides the attributes it always
+// keeps.
+type dataOptions struct {
+	// withScope adds the instrumentation scope: a child span from the same
+	// scope as its transaction leaves it to the transaction.
+	withScope bool
+	// withPII keeps the attributes that identify an end user (see
+	// isPIIAttribute), as sentry-go does with DataCollection.UserInfo (or
+	// SendDefaultPII).
+	withPII bool
+}
+
+// isPIIAttribute reports whether an attribute identifies the end user: an
+// IP address of the client or peer, or a user id. Sentry's SDKs send those
+// only when told to collect user information.
+func isPIIAttribute(key attribute.Key) bool {
+	switch key {
+	case "client.address", "network.peer.address", "net.peer.ip", "net.sock.peer.addr",
+		"http.client_ip", "enduser.id":
+		return true
+	}
+	return false
+}
+
+// spanDataFrom is spanData for the span s whose attributes are attrs.
+func spanDataFrom(s sdktrace.ReadOnlySpan, attrs []attribute.KeyValue, o dataOptions, dst map[string]any) map[string]any {
 	if dst == nil {
 		n := len(attrs) + 1
-		if withScope {
+		if o.withScope {
 			n += 2
 		}
 		dst = make(map[string]any, n)
 	}
 	for _, kv := range attrs {
+		if !o.withPII && isPIIAttribute(kv.Key) {
+			continue
+		}
 		if v, ok := plainValue(kv.Value); ok {
 			dst[string(kv.Key)] = v
 		}
 	}
 	kind := s.SpanKind()
 	dst[dataOTelKind] = kindValue(kind)
-	if scope := s.InstrumentationScope(); withScope && scope.Name != "" {
+	if scope := s.InstrumentationScope(); o.withScope && scope.Name != "" {
 		dst[dataOTelScopeName] = scope.Name
 		if scope.Version != "" {
 			dst[dataOTelScopeVersion] = scope.Version

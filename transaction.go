@@ -33,9 +33,9 @@ const (
 
 // buildTransaction converts a finished segment into a Sentry transaction and
 // the error events of its exception span events.
-func (p *SpanProcessor) buildTransaction(seg *segment, dsnHost string) (*sentry.Event, []*sentry.Event) {
+func (p *SpanProcessor) buildTransaction(seg *segment, info *clientInfo) (*sentry.Event, []*sentry.Event) {
 	root := seg.root
-	f := factsOf(root, instrumentation.Scope{}) // the transaction names its scope
+	f := factsOf(root, instrumentation.Scope{}, info.sendPII) // the transaction names its scope
 	m := f.mapping
 	sc := root.SpanContext()
 
@@ -74,10 +74,10 @@ func (p *SpanProcessor) buildTransaction(seg *segment, dsnHost string) (*sentry.
 	var errs []*sentry.Event
 	errs = appendExceptions(errs, root, m.op, m.name)
 	for _, child := range seg.children {
-		if isSentryUpload(child, dsnHost) {
+		if isSentryUpload(child, info.dsnHost, info.project) {
 			continue
 		}
-		span := sentrySpan(child, root.InstrumentationScope())
+		span := sentrySpan(child, root.InstrumentationScope(), info.sendPII)
 		tx.Spans = append(tx.Spans, span)
 		errs = appendExceptions(errs, child, span.Op, m.name)
 	}
@@ -88,8 +88,8 @@ func (p *SpanProcessor) buildTransaction(seg *segment, dsnHost string) (*sentry.
 // instrumentation scope rootScope; the span names its own scope only when it
 // differs. It builds a plain sentry.Span value, without sentry-go's
 // per-span context, lock use and recorder.
-func sentrySpan(s sdktrace.ReadOnlySpan, rootScope instrumentation.Scope) *sentry.Span {
-	f := factsOf(s, rootScope)
+func sentrySpan(s sdktrace.ReadOnlySpan, rootScope instrumentation.Scope, withPII bool) *sentry.Span {
+	f := factsOf(s, rootScope, withPII)
 	sc := s.SpanContext()
 	data := f.data
 	if links := sentryLinks(s.Links()); links != nil {
@@ -118,16 +118,20 @@ type spanFacts struct {
 }
 
 // factsOf reads the span s of a transaction whose root has the
-// instrumentation scope rootScope.
-func factsOf(s sdktrace.ReadOnlySpan, rootScope instrumentation.Scope) spanFacts {
+// instrumentation scope rootScope. End-user identifiers are kept only with
+// withPII.
+func factsOf(s sdktrace.ReadOnlySpan, rootScope instrumentation.Scope, withPII bool) spanFacts {
 	attrs := s.Attributes()
 	a := readSpanAttrs(attrs)
 	scope := s.InstrumentationScope()
-	withScope := scope.Name != rootScope.Name || scope.Version != rootScope.Version
+	o := dataOptions{
+		withScope: scope.Name != rootScope.Name || scope.Version != rootScope.Version,
+		withPII:   withPII,
+	}
 	return spanFacts{
 		mapping: mapFrom(s.Name(), s.SpanKind(), &a),
 		status:  statusFrom(s.Status(), &a),
-		data:    spanDataFrom(s, attrs, withScope, nil),
+		data:    spanDataFrom(s, attrs, o, nil),
 	}
 }
 
@@ -182,9 +186,9 @@ func exceptionEvent(s sdktrace.ReadOnlySpan, ev sdktrace.Event, op, transaction 
 	for _, kv := range ev.Attributes {
 		switch kv.Key {
 		case keyExceptionType:
-			exc.Type = kv.Value.Emit()
+			exc.Type = kv.Value.String()
 		case keyExceptionMessage:
-			exc.Value = kv.Value.Emit()
+			exc.Value = kv.Value.String()
 		case keyExceptionStacktrace:
 			exc.Stacktrace = parseGoStack(kv.Value.AsString())
 		case keyExceptionEscaped:

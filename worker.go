@@ -109,7 +109,7 @@ func (p *SpanProcessor) send(seg *segment) {
 		return
 	}
 	info := p.clients.info(client)
-	if isSentryUpload(seg.root, info.dsnHost) {
+	if isSentryUpload(seg.root, info.dsnHost, info.project) {
 		return
 	}
 	p.worker.clients[client] = struct{}{}
@@ -122,7 +122,7 @@ func (p *SpanProcessor) send(seg *segment) {
 	}
 	scope := p.scopeFor(seg, dsc)
 
-	tx, errs := p.buildTransaction(seg, info.dsnHost)
+	tx, errs := p.buildTransaction(seg, info)
 	if seg.dropped > 0 {
 		p.stats.spansDropped.Add(uint64(seg.dropped))
 		// Placeholders that the scope's event processor removes again, so

@@ -75,6 +75,7 @@ func sentryOtelPipeline(tb testing.TB, _ int) *pipeline {
 	transport := &discardTransport{encode: true}
 	hub := newHub(tb, transport, 1)
 	return &pipeline{
+		//lint:ignore SA1019 the deprecated processor is the anchor compared with
 		tp:  provider(tb, sdktrace.WithSpanProcessor(sentryotel.NewSentrySpanProcessor())),
 		ctx: sentry.SetHubOnContext(context.Background(), hub),
 		check: func(tb testing.TB, requests int) {

@@ -45,6 +45,7 @@ var propagatorVariants = []propagatorVariant{
 		name:    "sentry-go-otel-v0.46.2",
 		request: sentryRequest,
 		setup: func(tb testing.TB, _ *sentry.Hub) (propagation.TextMapPropagator, *sdktrace.TracerProvider) {
+			//lint:ignore SA1019 the deprecated propagator and processor are the anchor compared with
 			return sentryotel.NewSentryPropagator(), provider(tb, sdktrace.WithSpanProcessor(sentryotel.NewSentrySpanProcessor()))
 		},
 	},

@@ -1,0 +1,143 @@
+package main
+
+import (
+	"context"
+	"maps"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/getsentry/sentry-go"
+	"github.com/gin-gonic/gin"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+
+	"github.com/otelsentry/otelsentry/examples/internal/fakesentry"
+)
+
+func TestMain(m *testing.M) {
+	gin.SetMode(gin.TestMode)
+	os.Exit(m.Run())
+}
+
+// The headers a browser running Sentry's JavaScript SDK sends with a fetch.
+const (
+	browserTrace   = "771a43a4192642f0b136d5159a501700"
+	browserSpan    = "b7ad6b7169203331"
+	browserBaggage = "sentry-trace_id=771a43a4192642f0b136d5159a501700,sentry-public_key=49d0f7386ad645858ae85020e393bef3," +
+		"sentry-sample_rate=0.25,sentry-sample_rand=0.0731,sentry-sampled=true,sentry-release=web%404.2.0," +
+		"sentry-environment=production,sentry-transaction=%2Fprofile%2F%3Aid,sentry-org_id=1234567"
+)
+
+// browserDSC is browserBaggage decoded: what the envelope must carry.
+var browserDSC = map[string]string{
+	"trace_id": browserTrace, "public_key": "49d0f7386ad645858ae85020e393bef3", "sample_rate": "0.25",
+	"sample_rand": "0.0731", "sampled": "true", "release": "web@4.2.0", "environment": "production",
+	"transaction": "/profile/:id", "org_id": "1234567",
+}
+
+func TestRequestContinuesBrowserTrace(t *testing.T) {
+	sentrySrv, hub := startSentry(t)
+	tp, prop := setup(hub)
+	defer func() { _ = tp.Shutdown(context.Background()) }()
+	srv := httptest.NewServer(newRouter(tp, prop))
+
+	req, err := http.NewRequest(http.MethodGet, srv.URL+"/users/1", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("sentry-trace", browserTrace+"-"+browserSpan+"-1")
+	req.Header.Set("baggage", browserBaggage)
+	resp, err := srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("status %d, want 200", resp.StatusCode)
+	}
+
+	tx := flushAndReceive(t, srv, tp, sentrySrv)
+	if tx.Name != "GET /users/:id" || tx.TransactionInfo.Source != "route" {
+		t.Errorf("transaction %q (source %q), want \"GET /users/:id\" (route)", tx.Name, tx.TransactionInfo.Source)
+	}
+	tc := tx.Contexts.Trace
+	if tc.Op != "http.server" || tc.Status != "ok" {
+		t.Errorf("op %q status %q, want http.server ok", tc.Op, tc.Status)
+	}
+	if tc.TraceID != browserTrace || tc.ParentSpanID != browserSpan {
+		t.Errorf("trace %s parent %s, want the browser's %s %s", tc.TraceID, tc.ParentSpanID, browserTrace, browserSpan)
+	}
+	if !maps.Equal(tx.DSC, browserDSC) {
+		t.Errorf("envelope DSC %v,\nwant the browser's %v", tx.DSC, browserDSC)
+	}
+}
+
+func TestRequestWithoutTraceStartsOne(t *testing.T) {
+	sentrySrv, hub := startSentry(t)
+	tp, prop := setup(hub)
+	defer func() { _ = tp.Shutdown(context.Background()) }()
+	srv := httptest.NewServer(newRouter(tp, prop))
+
+	resp, err := srv.Client().Get(srv.URL + "/users/404")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNotFound {
+		t.Fatalf("status %d, want 404", resp.StatusCode)
+	}
+
+	tx := flushAndReceive(t, srv, tp, sentrySrv)
+	tc := tx.Contexts.Trace
+	if tx.Name != "GET /users/:id" || tc.Status != "not_found" || tc.ParentSpanID != "" {
+		t.Errorf("transaction %q status %q parent %q, want \"GET /users/:id\" not_found and no parent", tx.Name, tc.Status, tc.ParentSpanID)
+	}
+	// The trace starts here, so the DSC is this service's own.
+	if tx.DSC["trace_id"] != tc.TraceID || tx.DSC["public_key"] != fakesentry.PublicKey ||
+		tx.DSC["sample_rate"] != "1" || tx.DSC["release"] != "users@1.0.0" {
+		t.Errorf("envelope DSC %v, want a head DSC of trace %s, this project's key and release, rate 1", tx.DSC, tc.TraceID)
+	}
+}
+
+// startSentry starts a fake Sentry and returns it with a hub whose client
+// sends to it through sentry-go's real HTTP transport.
+func startSentry(t *testing.T) (*fakesentry.Server, *sentry.Hub) {
+	t.Helper()
+	srv, err := fakesentry.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = srv.Close() })
+	client, err := sentry.NewClient(sentry.ClientOptions{Dsn: srv.DSN(), Release: "users@1.0.0", TracesSampleRate: 1.0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(client.Close)
+	return srv, sentry.NewHub(client, sentry.NewScope())
+}
+
+// flushAndReceive closes the service, which waits for its handlers and so
+// for otelgin to end their spans, flushes the tracer provider and returns
+// the one transaction Sentry received.
+func flushAndReceive(t *testing.T, srv *httptest.Server, tp *sdktrace.TracerProvider, sentrySrv *fakesentry.Server) fakesentry.Transaction {
+	t.Helper()
+	srv.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := tp.ForceFlush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	txs, err := sentrySrv.WaitTransactions(ctx, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sentrySrv.Err(); err != nil {
+		t.Errorf("Sentry rejected envelopes: %v", err)
+	}
+	if len(txs) != 1 {
+		t.Fatalf("got %d transactions, want 1", len(txs))
+	}
+	return txs[0]
+}
