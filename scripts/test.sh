@@ -20,7 +20,6 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
 FUZZTIME="${FUZZTIME:-10s}"
-RMQ="$ROOT/scripts/rabbitmq.sh"
 
 FAILED=()
 PASSED=0
@@ -43,26 +42,10 @@ step() {
 }
 
 # --- broker ----------------------------------------------------------------
-STOP_BROKER=1
-if "$RMQ" status >/dev/null 2>&1; then
-  STOP_BROKER="" # someone started it before us: leave it running
-fi
-# shellcheck disable=SC2317  # invoked by the EXIT trap
-cleanup() {
-  local rc=$?
-  if [ -n "$STOP_BROKER" ]; then
-    "$RMQ" stop >/dev/null 2>&1 || true
-  fi
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
 echo "=== $(go version)"
 echo "=== starting RabbitMQ"
-OTELSENTRY_AMQP_URL="$("$RMQ" start)"
-export OTELSENTRY_AMQP_URL
+# shellcheck source=scripts/with-broker.bash
+source "$ROOT/scripts/with-broker.bash"
 echo "=== OTELSENTRY_AMQP_URL=${OTELSENTRY_AMQP_URL}"
 
 # --- root module -----------------------------------------------------------
