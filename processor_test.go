@@ -822,3 +822,27 @@ func TestEndUserAddressesNeedUserInfo(t *testing.T) {
 		})
 	}
 }
+
+// TestForgottenRoot fills the open-span cap while a root is open: the root
+// is forgotten, its ended child counted as dropped, and its open child goes
+// out later as a follow-up transaction.
+func TestForgottenRoot(t *testing.T) {
+	e := newE2E(t, sentry.ClientOptions{}, WithMaxOpenSpans(4))
+	ctx, _ := e.tracer.Start(context.Background(), "never ends") // its span never ends
+	_, ended := e.tracer.Start(ctx, "ended child")
+	ended.End()
+	_, open := e.tracer.Start(ctx, "open child")
+	for range 3 {
+		_, other := e.tracer.Start(context.Background(), "other")
+		defer other.End()
+	}
+	open.End()
+	e.flush(t)
+	txs := e.server.waitItems("transaction", 1)
+	if len(txs) != 1 || txs[0].Item["transaction"] != "open child" || lookup(txs[0].Item, "contexts.trace.data.otelsentry.follow_up") != true {
+		t.Errorf("transactions %v", txs)
+	}
+	if s := e.proc.Stats(); s.OpenSpansDropped < 1 || s.SpansDropped != 1 {
+		t.Errorf("stats %+v", s)
+	}
+}
