@@ -25,13 +25,14 @@ var errFlushIncomplete = errors.New("otelsentry: sentry-go client did not flush 
 // descendants are its spans. When the root ends, the transaction waits up to
 // the grace period for children still open; those that end later, and spans
 // started under a parent already sent, become follow-up transactions of the
-// same trace with their parent id kept. Spans recorded as exceptions become
+// same trace with their parent id kept. Exceptions recorded on spans become
 // Sentry error events linked to their span.
 //
-// OnStart and OnEnd only update an in-memory table under a short lock: the
-// mapping, the JSON and the I/O happen on one background worker, fed by a
-// bounded queue. Memory held for spans that never end is bounded by
-// WithMaxOpenSpans and WithOpenSpanTimeout.
+// OnStart and OnEnd only update an in-memory table under a short lock. One
+// background worker, fed by a bounded queue, maps finished transactions and
+// hands them to sentry-go, whose transport encodes and sends them. Memory
+// held for spans that never end is bounded by WithMaxOpenSpans and
+// WithOpenSpanTimeout.
 type SpanProcessor struct {
 	cfg     config
 	clients *clientCache
