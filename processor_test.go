@@ -308,7 +308,10 @@ func TestLateChildren(t *testing.T) {
 	_, grandchild := e.tracer.Start(lctx, "grandchild")
 	root.End()
 	inGrace.End()
-	time.Sleep(150 * time.Millisecond)
+	// Wait until the grace period is over and the transaction has gone.
+	for deadline := time.Now().Add(10 * time.Second); e.proc.Stats().Transactions == 0 && time.Now().Before(deadline); {
+		time.Sleep(5 * time.Millisecond)
+	}
 	grandchild.End()
 	late.End()
 	_, afterRoot := e.tracer.Start(ctx, "starts after the root was sent")
