@@ -849,3 +849,35 @@ func TestForgottenRoot(t *testing.T) {
 		t.Errorf("stats %+v", s)
 	}
 }
+
+// TestShutdownRacesSpans shuts the processor down while goroutines still
+// start and end spans: nothing panics or races, and the worker is gone.
+func TestShutdownRacesSpans(t *testing.T) {
+	hub := newTestHub(t, sentry.ClientOptions{TracesSampleRate: 1})
+	p := NewSpanProcessor(WithHub(hub), WithGracePeriod(time.Millisecond))
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(p))
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 200 {
+				ctx, root := tp.Tracer("t").Start(context.Background(), "root")
+				_, child := tp.Tracer("t").Start(ctx, "child")
+				root.End()
+				child.End()
+				_ = p.ForceFlush(context.Background())
+			}
+		}()
+	}
+	time.Sleep(5 * time.Millisecond)
+	if err := p.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	wg.Wait()
+	select {
+	case <-p.done:
+	default:
+		t.Error("worker still running after Shutdown")
+	}
+}
