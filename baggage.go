@@ -232,14 +232,11 @@ func encodedMemberLen(m dscMember) int {
 	return n
 }
 
-// mergeBaggage returns the baggage header to write: the members of
-// existing that are not sentry- members, verbatim and in order, followed by
-// the DSC. encoded is d's own encoding, used as is when existing is empty.
-func mergeBaggage(existing string, d DynamicSamplingContext, encoded string) string {
-	if strings.Trim(existing, " \t,") == "" {
-		return encoded
-	}
-	b := make([]byte, 0, len(existing)+len(encoded)+1)
+// mergeBaggage returns the baggage header to write on a carrier that
+// already has the header existing: its members that are not sentry-
+// members, verbatim and in order, followed by the DSC's members that fit.
+func mergeBaggage(existing string, d DynamicSamplingContext) string {
+	b := make([]byte, 0, len(existing)+d.encodedLen()+1)
 	for existing != "" {
 		var member string
 		member, existing, _ = strings.Cut(existing, ",")
@@ -253,6 +250,12 @@ func mergeBaggage(existing string, d DynamicSamplingContext, encoded string) str
 		b = append(b, member...)
 	}
 	return string(d.appendBaggage(b, len(b)))
+}
+
+// hasMembers reports whether a baggage header holds anything but commas and
+// white space.
+func hasMembers(header string) bool {
+	return strings.Trim(header, " \t,") != ""
 }
 
 func trimOWS(s string) string {

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"math/bits"
 	"strconv"
+	"strings"
 	"sync/atomic"
 
 	"github.com/getsentry/sentry-go"
@@ -50,6 +51,13 @@ type clientInfo struct {
 	// sendPII tells whether end-user identifiers such as IP addresses may
 	// be sent: sentry-go's DataCollection.UserInfo, or SendDefaultPII.
 	sendPII bool
+
+	// clientMembers are the members of a head DSC that come from the
+	// client, the same for every trace: public_key, release, environment
+	// and org_id, those that are known. clientBaggage is their encoding,
+	// each member led by a comma, as it follows the trace's own members.
+	clientMembers []dscMember
+	clientBaggage string
 }
 
 func newClientInfo(c *sentry.Client) *clientInfo {
@@ -77,6 +85,16 @@ func newClientInfo(c *sentry.Client) *clientInfo {
 	if org != 0 {
 		info.orgID = strconv.FormatUint(org, 10)
 	}
+	for _, m := range []dscMember{
+		{dscPublicKey, info.publicKey}, {dscRelease, info.release},
+		{dscEnvironment, info.environment}, {dscOrgID, info.orgID},
+	} {
+		if m.value != "" || m.key == dscPublicKey {
+			info.clientMembers = append(info.clientMembers, m)
+		}
+	}
+	client := DynamicSamplingContext{members: info.clientMembers}
+	info.clientBaggage = string(client.appendBaggage(nil, headDynamicMaxLen))
 	return info
 }
 
@@ -200,38 +218,70 @@ func rateFromTraceState(ts trace.TraceState) (float64, string, bool) {
 // value derives from the trace's span context and the client, so each span
 // and each request of the trace gets the same DSC without shared state.
 func headDSC(sc trace.SpanContext, info *clientInfo) DynamicSamplingContext {
+	h := headValuesOf(sc, info)
+	// One buffer holds the trace id and the sample_rand text.
+	buf := make([]byte, traceIDHexLen, traceIDHexLen+8)
+	encodeHex(buf, h.traceID[:])
+	buf = appendRand(buf, h.rand)
+	text := string(buf)
+
+	members := make([]dscMember, 0, 4+len(info.clientMembers))
+	members = append(members,
+		dscMember{dscTraceID, text[:traceIDHexLen]},
+		dscMember{dscSampleRate, h.rateText},
+		dscMember{dscSampleRand, text[traceIDHexLen:]},
+		dscMember{dscSampled, strconv.FormatBool(h.sampled)},
+	)
+	members = append(members, info.clientMembers...)
+	return DynamicSamplingContext{members: members}
+}
+
+// headBaggage returns headDSC(sc, info).String(), written at once: the
+// trace's own members, then the client's, encoded once per client.
+func headBaggage(sc trace.SpanContext, info *clientInfo) string {
+	h := headValuesOf(sc, info)
+	var b strings.Builder
+	b.Grow(headDynamicMaxLen + len(info.clientBaggage))
+	var buf [traceIDHexLen]byte
+	encodeHex(buf[:], h.traceID[:])
+	b.WriteString(sentryPrefix + dscTraceID + "=")
+	b.Write(buf[:])
+	b.WriteString("," + sentryPrefix + dscSampleRate + "=")
+	writeBaggageValue(&b, h.rateText)
+	b.WriteString("," + sentryPrefix + dscSampleRand + "=")
+	var rand [8]byte
+	b.Write(appendRand(rand[:0], h.rand))
+	b.WriteString("," + sentryPrefix + dscSampled + "=")
+	b.WriteString(strconv.FormatBool(h.sampled))
+	b.WriteString(info.clientBaggage)
+	return b.String()
+}
+
+// headDynamicMaxLen bounds the encoding of the trace's own members of a
+// head DSC, which come before the client's.
+const headDynamicMaxLen = len("sentry-trace_id=") + traceIDHexLen +
+	len(",sentry-sample_rate=") + 32 + len(",sentry-sample_rand=0.000000") + len(",sentry-sampled=false")
+
+// headValues are the values of a head DSC that vary by trace.
+type headValues struct {
+	traceID  trace.TraceID
+	rateText string
+	rand     uint64 // units of 1/randUnits
+	sampled  bool
+}
+
+func headValuesOf(sc trace.SpanContext, info *clientInfo) headValues {
 	rate, rateText := info.rate, info.rateText
 	if r, text, ok := rateFromTraceState(sc.TraceState()); ok {
 		rate, rateText = r, text
 	}
 	sampled := sc.IsSampled()
-	k := consistentRand(randFromTraceID(sc.TraceID()), rate, sampled)
-
-	// One buffer holds the trace id and the sample_rand text.
-	buf := make([]byte, traceIDHexLen, traceIDHexLen+8)
-	tid := sc.TraceID()
-	encodeHex(buf, tid[:])
-	buf = appendRand(buf, k)
-	text := string(buf)
-
-	members := make([]dscMember, 0, 8)
-	members = append(members,
-		dscMember{dscTraceID, text[:traceIDHexLen]},
-		dscMember{dscPublicKey, info.publicKey},
-		dscMember{dscSampleRate, rateText},
-		dscMember{dscSampleRand, text[traceIDHexLen:]},
-		dscMember{dscSampled, strconv.FormatBool(sampled)},
-	)
-	if info.release != "" {
-		members = append(members, dscMember{dscRelease, info.release})
+	return headValues{
+		traceID:  sc.TraceID(),
+		rateText: rateText,
+		rand:     consistentRand(randFromTraceID(sc.TraceID()), rate, sampled),
+		sampled:  sampled,
 	}
-	if info.environment != "" {
-		members = append(members, dscMember{dscEnvironment, info.environment})
-	}
-	if info.orgID != "" {
-		members = append(members, dscMember{dscOrgID, info.orgID})
-	}
-	return DynamicSamplingContext{members: members}
 }
 
 // withSampleRand returns d with a valid sample_rand: the one it has, or one

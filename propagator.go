@@ -131,18 +131,21 @@ func (p Propagator) Inject(ctx context.Context, carrier propagation.TextMapCarri
 		dsc     DynamicSamplingContext
 		encoded string
 	)
+	var info *clientInfo
 	if in != nil {
 		dsc, encoded = in.dsc, in.baggage()
-	} else if info := p.clients.info(hubFor(ctx, p.hub).Client()); info != nil {
-		dsc = headDSC(sc, info)
-		encoded = dsc.String()
+	} else if info = p.clients.info(hubFor(ctx, p.hub).Client()); info != nil {
+		encoded = headBaggage(sc, info)
 	}
 	existing := carrier.Get(baggageHeader)
-	if encoded == "" && !strings.Contains(existing, sentryPrefix) {
-		return
+	if hasMembers(existing) {
+		if info != nil {
+			dsc = headDSC(sc, info) // merged member by member
+		}
+		encoded = mergeBaggage(existing, dsc)
 	}
-	if b := mergeBaggage(existing, dsc, encoded); b != "" || existing != "" {
-		carrier.Set(baggageHeader, b)
+	if encoded != "" || existing != "" {
+		carrier.Set(baggageHeader, encoded)
 	}
 }
 

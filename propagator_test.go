@@ -510,3 +510,43 @@ func TestPropagatorConcurrentSafe(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// TestHeadBaggageMatchesHeadDSC checks that the encoding Inject writes for a
+// trace that starts here is exactly the DSC the processor puts on envelopes.
+func TestHeadBaggageMatchesHeadDSC(t *testing.T) {
+	clients := map[string]sentry.ClientOptions{
+		"full":       {Release: "api@1.0.0 (build 7)", Environment: "prod", TracesSampleRate: 0.25},
+		"bare":       {Dsn: "https://k@sentry.example.com/1"},
+		"org option": {OrgID: 77, Release: "r"},
+	}
+	states := map[string]trace.TraceState{"none": {}}
+	if ts, err := (trace.TraceState{}).Insert(tracestateKey, "r:0.5"); err == nil {
+		states["sampler rate"] = ts
+	}
+	for cn, opts := range clients {
+		info := newClientInfo(newTestHub(t, opts).Client())
+		for sn, ts := range states {
+			for _, flags := range []trace.TraceFlags{0, trace.FlagsSampled} {
+				sc := trace.NewSpanContext(trace.SpanContextConfig{TraceID: goldenTraceID, SpanID: goldenSpanID, TraceFlags: flags, TraceState: ts})
+				got, want := headBaggage(sc, info), headDSC(sc, info).String()
+				if got != want {
+					t.Errorf("%s/%s/%v:\n%s\n%s", cn, sn, flags, got, want)
+				}
+			}
+		}
+	}
+}
+
+func TestInjectHeadDSCMergesExistingBaggage(t *testing.T) {
+	hub := newTestHub(t, sentry.ClientOptions{Release: "backend@2.0.0", TracesSampleRate: 1})
+	p := NewPropagator(WithHub(hub))
+	tp := sdktrace.NewTracerProvider()
+	defer func() { _ = tp.Shutdown(context.Background()) }()
+	ctx, span := tp.Tracer("t").Start(context.Background(), "root")
+	defer span.End()
+	c := propagation.MapCarrier{baggageHeader: "vendor=1, sentry-release=stale"}
+	p.Inject(ctx, c)
+	if want := "vendor=1," + p.DynamicSamplingContext(ctx).String(); c[baggageHeader] != want {
+		t.Errorf("baggage = %q, want %q", c[baggageHeader], want)
+	}
+}
