@@ -78,25 +78,7 @@ func (d DynamicSamplingContext) String() string {
 	if len(d.members) == 0 {
 		return ""
 	}
-	var b strings.Builder
-	b.Grow(d.encodedLen())
-	used := 0
-	for _, m := range d.members {
-		n := encodedMemberLen(m)
-		if !fits(used, n) {
-			continue
-		}
-		if used > 0 {
-			b.WriteByte(',')
-			used++
-		}
-		b.WriteString(sentryPrefix)
-		b.WriteString(m.key)
-		b.WriteByte('=')
-		writeBaggageValue(&b, m.value)
-		used += n
-	}
-	return b.String()
+	return string(d.appendBaggage(make([]byte, 0, d.encodedLen()), 0))
 }
 
 // fits reports whether a member of n encoded bytes may be added to a header
@@ -355,23 +337,6 @@ func appendBaggageValue(b []byte, v string) []byte {
 		b = append(b, '%', upperHex[c>>4], upperHex[c&0x0f])
 	}
 	return b
-}
-
-func writeBaggageValue(b *strings.Builder, v string) {
-	if !needsEscape(v) {
-		b.WriteString(v)
-		return
-	}
-	for i := 0; i < len(v); i++ {
-		c := v[i]
-		if isBaggageOctet(c) && c != '%' {
-			b.WriteByte(c)
-			continue
-		}
-		b.WriteByte('%')
-		b.WriteByte(upperHex[c>>4])
-		b.WriteByte(upperHex[c&0x0f])
-	}
 }
 
 const upperHex = "0123456789ABCDEF"

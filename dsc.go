@@ -247,7 +247,7 @@ func headBaggage(sc trace.SpanContext, info *clientInfo) string {
 	b.WriteString(sentryPrefix + dscTraceID + "=")
 	b.Write(buf[:])
 	b.WriteString("," + sentryPrefix + dscSampleRate + "=")
-	writeBaggageValue(&b, h.rateText)
+	b.WriteString(h.rateText) // digits and a point: nothing to escape
 	b.WriteString("," + sentryPrefix + dscSampleRand + "=")
 	var rand [8]byte
 	b.Write(appendRand(rand[:0], h.rand))
