@@ -2,6 +2,7 @@ package otelsentry
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -880,4 +881,39 @@ func TestShutdownRacesSpans(t *testing.T) {
 	default:
 		t.Error("worker still running after Shutdown")
 	}
+}
+
+// TestTransactionSizeLimit records a transaction far over Sentry's 1 MB
+// limit: the earliest spans that fit are sent, and the rest counted and
+// reported, rather than the whole transaction being rejected.
+func TestTransactionSizeLimit(t *testing.T) {
+	e := newE2E(t, sentry.ClientOptions{})
+	ctx, root := e.tracer.Start(context.Background(), "bulk import")
+	big := strings.Repeat("x", 10_000)
+	base := time.Now()
+	for i := range 300 {
+		_, s := e.tracer.Start(ctx, fmt.Sprintf("row-%03d", i), trace.WithTimestamp(base.Add(time.Duration(i)*time.Microsecond)),
+			trace.WithAttributes(attribute.String("payload", big)))
+		s.End()
+	}
+	root.End()
+	e.flush(t)
+	tx := e.server.waitItems("transaction", 1)[0].Item
+	spans := tx["spans"].([]any)
+	raw, err := json.Marshal(tx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(raw) > maxTransactionBytes || len(spans) == 0 || len(spans) == 300 {
+		t.Fatalf("sent %d spans in %d bytes", len(spans), len(raw))
+	}
+	for i, s := range spans {
+		if want := fmt.Sprintf("row-%03d", i); lookup(s, "description") != want {
+			t.Fatalf("span %d is %v, want the earliest spans in order", i, lookup(s, "description"))
+		}
+	}
+	if d := e.proc.Stats().SpansDropped; d != uint64(300-len(spans)) {
+		t.Errorf("SpansDropped = %d, want %d", d, 300-len(spans))
+	}
+	t.Logf("kept %d of 300 spans in %d KiB", len(spans), len(raw)>>10)
 }

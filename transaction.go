@@ -1,6 +1,8 @@
 package otelsentry
 
 import (
+	"slices"
+
 	"github.com/getsentry/sentry-go"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/sdk/instrumentation"
@@ -31,9 +33,20 @@ const (
 	keyExceptionEscaped    = attribute.Key("exception.escaped")
 )
 
+// maxTransactionBytes is Sentry's limit on the size of a transaction item;
+// a larger one is rejected whole.
+const maxTransactionBytes = 1 << 20
+
+// transactionBudget is what the spans of a transaction may take by
+// spanSize's estimate, leaving room for what sentry-go adds to every event
+// (contexts, modules, SDK information) and for the estimate's error.
+const transactionBudget = maxTransactionBytes * 8 / 10
+
 // buildTransaction converts a finished segment into a Sentry transaction and
-// the error events of its exception span events.
-func (p *SpanProcessor) buildTransaction(seg *segment, info *clientInfo) (*sentry.Event, []*sentry.Event) {
+// the error events of its exception span events. Child spans go in the
+// order they started; those that would take the transaction past Sentry's
+// size limit are left out, and their number returned.
+func (p *SpanProcessor) buildTransaction(seg *segment, info *clientInfo) (tx *sentry.Event, errs []*sentry.Event, overBudget int) {
 	root := seg.root
 	f := factsOf(root, instrumentation.Scope{}, info.sendPII) // the transaction names its scope
 	m := f.mapping
@@ -58,7 +71,7 @@ func (p *SpanProcessor) buildTransaction(seg *segment, info *clientInfo) (*sentr
 		traceCtx["links"] = links
 	}
 
-	tx := &sentry.Event{
+	tx = &sentry.Event{
 		Type:        "transaction",
 		Transaction: m.name,
 		StartTime:   root.StartTime(),
@@ -71,17 +84,67 @@ func (p *SpanProcessor) buildTransaction(seg *segment, info *clientInfo) (*sentr
 		Spans:           make([]*sentry.Span, 0, len(seg.children)),
 	}
 
-	var errs []*sentry.Event
 	errs = appendExceptions(errs, root, m.op, m.name)
-	for _, child := range seg.children {
+	budget := transactionBudget - dataSize(data) - dataSize(p.worker.resourceFor(root.Resource()))
+	slices.SortFunc(seg.children, func(a, b sdktrace.ReadOnlySpan) int { return a.StartTime().Compare(b.StartTime()) })
+	for i, child := range seg.children {
 		if isSentryUpload(child, info.dsnHost, info.project) {
 			continue
 		}
 		span := sentrySpan(child, root.InstrumentationScope(), info.sendPII)
+		if budget -= spanSize(span); budget < 0 {
+			return tx, errs, len(seg.children) - i
+		}
 		tx.Spans = append(tx.Spans, span)
 		errs = appendExceptions(errs, child, span.Op, m.name)
 	}
-	return tx, errs
+	return tx, errs, 0
+}
+
+// spanFixedBytes estimates the JSON of a span's ids, timestamps, status and
+// origin with their keys.
+const spanFixedBytes = 300
+
+// spanSize estimates the JSON bytes of a span.
+func spanSize(s *sentry.Span) int {
+	return spanFixedBytes + len(s.Op) + len(s.Description) + dataSize(s.Data)
+}
+
+// dataSize estimates the JSON bytes of a data map: a string counts once
+// more for escapes in the worst case of every eighth byte.
+func dataSize(data map[string]any) int {
+	n := 0
+	for k, v := range data {
+		n += len(k) + 4 + valueSize(v)
+	}
+	return n
+}
+
+// valueSize estimates the JSON bytes of a data value.
+func valueSize(v any) int {
+	switch x := v.(type) {
+	case string:
+		return len(x) + len(x)/8 + 2
+	case []string:
+		n := 2
+		for _, s := range x {
+			n += len(s) + len(s)/8 + 3
+		}
+		return n
+	case []int64:
+		return 24 * len(x)
+	case []float64:
+		return 24 * len(x)
+	case []bool:
+		return 6 * len(x)
+	case []map[string]any: // links
+		n := 2
+		for _, m := range x {
+			n += dataSize(m) + 2
+		}
+		return n
+	}
+	return 24
 }
 
 // sentrySpan converts a child span of a transaction whose root has the

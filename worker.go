@@ -122,12 +122,12 @@ func (p *SpanProcessor) send(seg *segment) {
 	}
 	scope := p.scopeFor(seg, dsc)
 
-	tx, errs := p.buildTransaction(seg, info)
-	if seg.dropped > 0 {
-		p.stats.spansDropped.Add(uint64(seg.dropped))
+	tx, errs, overBudget := p.buildTransaction(seg, info)
+	if dropped := seg.dropped + overBudget; dropped > 0 {
+		p.stats.spansDropped.Add(uint64(dropped))
 		// Placeholders that the scope's event processor removes again, so
 		// that sentry-go records the drop in its client reports.
-		for range min(seg.dropped, maxDropPlaceholders) {
+		for range min(dropped, maxDropPlaceholders) {
 			tx.Spans = append(tx.Spans, p.placeholder)
 		}
 	}
