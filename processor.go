@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/getsentry/sentry-go"
 	"go.opentelemetry.io/otel"
@@ -147,11 +146,17 @@ func (p *SpanProcessor) OnStart(parent context.Context, s sdktrace.ReadWriteSpan
 		return
 	}
 	psc := s.Parent()
-	e := &spanEntry{id: sc.SpanID(), parent: psc.SpanID(), open: true, started: time.Now()}
-	var seg *segment
+	var (
+		seg *segment
+		e   *spanEntry
+	)
 	if isTransactionRoot(psc) {
 		seg = p.newSegment(parent, sc, false)
+		e = &seg.rootEntry
+	} else {
+		e = new(spanEntry)
 	}
+	*e = spanEntry{id: sc.SpanID(), parent: psc.SpanID(), open: true, started: p.table.clock.Load()}
 
 	t := &p.table
 	t.mu.Lock()
@@ -201,8 +206,8 @@ func (p *SpanProcessor) newSegment(parent context.Context, sc trace.SpanContext,
 		incoming: incomingForTrace(parent, sc.TraceID()),
 		maxSpans: defaultMaxSpans,
 		followUp: followUp,
-		entries:  make([]*spanEntry, 0, segmentSizeHint),
 	}
+	seg.entries = seg.entriesBuf[:0]
 	if c := hub.Client(); c != nil {
 		seg.maxSpans = p.clients.info(c).maxSpans
 		p.registerResolver(c)

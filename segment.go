@@ -23,10 +23,14 @@ type segment struct {
 	heaped   bool                    // children is a max-heap by start time
 	dropped  int                     // ended descendants left out past maxSpans
 
-	entries  []*spanEntry // every span mapped to this segment
-	open     int          // entries not yet ended
-	deadline time.Time    // when a held segment is sent anyway
-	state    segmentState
+	entries []*spanEntry // every span mapped to this segment
+	// entriesBuf and rootEntry spare a segment of a typical request the
+	// allocations of its entries slice and of its root's entry.
+	entriesBuf [segmentSizeHint]*spanEntry
+	rootEntry  spanEntry
+	open       int       // entries not yet ended
+	deadline   time.Time // when a held segment is sent anyway
+	state      segmentState
 }
 
 type segmentState uint8
@@ -90,7 +94,7 @@ func (s *segment) siftDown(i int) {
 type spanEntry struct {
 	id, parent trace.SpanID
 	seg        *segment
-	started    time.Time
+	started    int64 // spanTable.clock when the span started
 	open       bool
 	listed     bool // in spanTable.order
 	prev, next *spanEntry

@@ -46,6 +46,7 @@ func (p *SpanProcessor) run() {
 			return
 		}
 		now := time.Now()
+		p.table.clock.Store(now.UnixNano())
 		ready, next := p.table.due(now, false)
 		p.sendAll(ready)
 		if !now.Before(nextSweep) {
