@@ -550,3 +550,29 @@ func TestInjectHeadDSCMergesExistingBaggage(t *testing.T) {
 		t.Errorf("baggage = %q, want %q", c[baggageHeader], want)
 	}
 }
+
+// TestStockParentBasedFollowsSentryTrace checks that OTel's own ParentBased
+// sampler honours the decision of an extracted sentry-trace header.
+func TestStockParentBasedFollowsSentryTrace(t *testing.T) {
+	tests := []struct {
+		name    string
+		root    sdktrace.Sampler
+		flag    string
+		sampled bool
+	}{
+		{name: "-1 over a root sampler that drops", root: sdktrace.NeverSample(), flag: "-1", sampled: true},
+		{name: "-0 over a root sampler that keeps", root: sdktrace.AlwaysSample(), flag: "-0", sampled: false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tp := sdktrace.NewTracerProvider(sdktrace.WithSampler(sdktrace.ParentBased(tt.root)))
+			defer func() { _ = tp.Shutdown(context.Background()) }()
+			ctx := NewPropagator().Extract(context.Background(), propagation.MapCarrier{sentryTraceHeader: goldenTraceHex + "-" + goldenSpanHex + tt.flag})
+			_, span := tp.Tracer("t").Start(ctx, "server")
+			defer span.End()
+			if span.SpanContext().IsSampled() != tt.sampled {
+				t.Errorf("sampled = %v, want %v", span.SpanContext().IsSampled(), tt.sampled)
+			}
+		})
+	}
+}
