@@ -178,6 +178,12 @@ func (p *SpanProcessor) OnStart(parent context.Context, s sdktrace.ReadWriteSpan
 	p.enqueue(ready)
 }
 
+// isTransactionRoot reports whether a span with parent psc starts a Sentry
+// transaction: it has no parent or a remote one.
+func isTransactionRoot(psc trace.SpanContext) bool {
+	return !psc.IsValid() || psc.IsRemote()
+}
+
 // OnEnd adds an ended span to its transaction, and hands the transaction to
 // the worker when its root and every child have ended. It does no I/O and
 // does not block.

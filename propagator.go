@@ -127,25 +127,26 @@ func (p Propagator) Inject(ctx context.Context, carrier propagation.TextMapCarri
 	}
 	carrier.Set(sentryTraceHeader, formatSentryTrace(sc.TraceID(), sc.SpanID(), dec))
 
-	var (
-		dsc     DynamicSamplingContext
-		encoded string
-	)
-	var info *clientInfo
-	if in != nil {
-		dsc, encoded = in.dsc, in.baggage()
-	} else if info = p.clients.info(hubFor(ctx, p.hub).Client()); info != nil {
-		encoded = headBaggage(sc, info)
-	}
 	existing := carrier.Get(baggageHeader)
-	if hasMembers(existing) {
-		if info != nil {
-			dsc = headDSC(sc, info) // merged member by member
+	var b string
+	switch merge := hasMembers(existing); {
+	case in != nil && merge:
+		b = mergeBaggage(existing, in.dsc)
+	case in != nil:
+		b = in.baggage()
+	default:
+		info := p.clients.info(hubFor(ctx, p.hub).Client())
+		switch {
+		case merge && info != nil:
+			b = mergeBaggage(existing, headDSC(sc, info))
+		case merge:
+			b = mergeBaggage(existing, DynamicSamplingContext{}) // drop stale sentry- members
+		case info != nil:
+			b = headBaggage(sc, info)
 		}
-		encoded = mergeBaggage(existing, dsc)
 	}
-	if encoded != "" || existing != "" {
-		carrier.Set(baggageHeader, encoded)
+	if b != "" || existing != "" {
+		carrier.Set(baggageHeader, b)
 	}
 }
 

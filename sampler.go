@@ -95,6 +95,9 @@ func (s *Sampler) ShouldSample(p sdktrace.SamplingParameters) sdktrace.SamplingR
 		}
 	}
 	parentKnown := psc.IsValid() && (in == nil || in.decision != decisionDeferred)
+	if parentKnown && s.tracesSampler == nil {
+		return result(psc.IsSampled(), psc.TraceState())
+	}
 
 	clientRate := 0.0
 	if info := s.clients.info(hubFor(p.ParentContext, s.hub).Client()); info != nil {
@@ -117,8 +120,6 @@ func (s *Sampler) ShouldSample(p sdktrace.SamplingParameters) sdktrace.SamplingR
 			sc.ParentSampled = &sampled
 		}
 		rate = clampRate(s.tracesSampler(sc))
-	} else if parentKnown {
-		return result(psc.IsSampled(), psc.TraceState())
 	}
 
 	if psc.IsValid() {

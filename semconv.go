@@ -6,7 +6,6 @@ import (
 
 	"github.com/getsentry/sentry-go"
 	"go.opentelemetry.io/otel/attribute"
-	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
 )
 
@@ -220,18 +219,13 @@ func semconvInt(v attribute.Value) (int64, bool) {
 	return 0, false
 }
 
-// mapSpan tells how Sentry should show the span s: its op, its transaction
-// name, its description and the source of that name. It follows the table of
-// SPEC §5, reading the stable and the older semantic conventions, in this
-// order: HTTP, database, messaging, RPC, FaaS, anything else. The span's
-// sentry.op, sentry.name, sentry.description and sentry.source attributes
-// override the result (see applyOverrides).
-func mapSpan(s sdktrace.ReadOnlySpan) spanMapping {
-	a := readSpanAttrs(s.Attributes())
-	return mapFrom(s.Name(), s.SpanKind(), &a)
-}
-
-// mapFrom is mapSpan for a span whose attributes were read into a.
+// mapFrom tells how Sentry should show a span named name of the given kind
+// whose attributes were read into a: its op, its transaction name, its
+// description and the source of that name. It follows the table of SPEC §5,
+// reading the stable and the older semantic conventions, in this order:
+// HTTP, database, messaging, RPC, FaaS, anything else. The span's sentry.op,
+// sentry.name, sentry.description and sentry.source attributes override the
+// result (see applyOverrides).
 func mapFrom(name string, kind trace.SpanKind, a *spanAttrs) spanMapping {
 	m := inferMapping(name, kind, a)
 	a.applyOverrides(&m)

@@ -9,32 +9,12 @@ import (
 	"go.opentelemetry.io/otel/trace"
 )
 
-// Keys spanData adds to a span's data besides its attributes.
+// Keys spanDataFrom adds to a span's data besides its attributes.
 const (
 	dataOTelKind         = "otel.kind"
 	dataOTelScopeName    = "otel.scope.name"
 	dataOTelScopeVersion = "otel.scope.version"
 )
-
-// spanData puts the attributes of the span s into the Sentry data map dst
-// and returns it; when dst is nil a map sized for the span is made. Values
-// become plain Go values (see plainValue); empty values are left out.
-//
-// It also adds otel.kind, otel.scope.name and otel.scope.version (the last
-// two when not empty), and the keys Sentry's insights read when the span
-// carries only the older semantic-convention key:
-//
-//   - queue spans (with messaging.system): messaging.destination.name,
-//     messaging.message.id and messaging.message.body.size (from
-//     messaging.message.payload_size_bytes or
-//     messaging.message_payload_size_bytes). messaging.message.retry.count
-//     and messaging.message.receive.latency (milliseconds) are Sentry's own
-//     keys and pass through as the span recorded them.
-//   - HTTP client spans: http.response.status_code from http.status_code.
-//   - database spans: db.system from db.system.name.
-func spanData(s sdktrace.ReadOnlySpan, dst map[string]any) map[string]any {
-	return spanDataFrom(s, s.Attributes(), dataOptions{withScope: true, withPII: true}, dst)
-}
 
 // dataOptions say what spanDataFrom adds besides the attributes it always
 // keeps.
@@ -60,7 +40,23 @@ func isPIIAttribute(key attribute.Key) bool {
 	return false
 }
 
-// spanDataFrom is spanData for the span s whose attributes are attrs.
+// spanDataFrom puts attrs, the attributes of the span s, into the Sentry
+// data map dst, as o allows, and returns dst; when dst is nil a map sized
+// for the span is made. Values become plain Go values (see plainValue);
+// empty values are left out.
+//
+// It also adds otel.kind, otel.scope.name and otel.scope.version (the last
+// two when not empty), and the keys Sentry's insights read when the span
+// carries only the older semantic-convention key:
+//
+//   - queue spans (with messaging.system): messaging.destination.name,
+//     messaging.message.id and messaging.message.body.size (from
+//     messaging.message.payload_size_bytes or
+//     messaging.message_payload_size_bytes). messaging.message.retry.count
+//     and messaging.message.receive.latency (milliseconds) are Sentry's own
+//     keys and pass through as the span recorded them.
+//   - HTTP client spans: http.response.status_code from http.status_code.
+//   - database spans: db.system from db.system.name.
 func spanDataFrom(s sdktrace.ReadOnlySpan, attrs []attribute.KeyValue, o dataOptions, dst map[string]any) map[string]any {
 	if dst == nil {
 		n := len(attrs) + 1

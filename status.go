@@ -8,7 +8,8 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 )
 
-// statusFor returns the Sentry status of the span s (SPEC §6):
+// statusFrom returns the Sentry status of a span with the OTel status st
+// and the attributes read into a (SPEC §6):
 //
 //   - OTel status Ok: ok.
 //   - OTel status Error: the status its HTTP status code or gRPC code maps
@@ -20,15 +21,6 @@ import (
 //     leaves such spans Unset.
 //
 // The HTTP status code is looked at before the gRPC code.
-func statusFor(s sdktrace.ReadOnlySpan) sentry.SpanStatus {
-	if s.Status().Code == codes.Ok {
-		return sentry.SpanStatusOK
-	}
-	a := readSpanAttrs(s.Attributes())
-	return statusFrom(s.Status(), &a)
-}
-
-// statusFrom is statusFor for a span whose attributes were read into a.
 func statusFrom(st sdktrace.Status, a *spanAttrs) sentry.SpanStatus {
 	if st.Code == codes.Ok {
 		return sentry.SpanStatusOK

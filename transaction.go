@@ -7,7 +7,6 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/sdk/instrumentation"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
-	"go.opentelemetry.io/otel/trace"
 )
 
 // originOTel is the origin of every span and transaction this package makes
@@ -277,10 +276,4 @@ func exceptionEvent(s sdktrace.ReadOnlySpan, ev sdktrace.Event, op, transaction 
 		Exception:   []sentry.Exception{exc},
 		Contexts:    map[string]sentry.Context{stashedTraceKey: traceCtx},
 	}
-}
-
-// isTransactionRoot reports whether a span with parent psc starts a Sentry
-// transaction: it has no parent or a remote one.
-func isTransactionRoot(psc trace.SpanContext) bool {
-	return !psc.IsValid() || psc.IsRemote()
 }

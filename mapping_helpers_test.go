@@ -1,0 +1,27 @@
+package otelsentry
+
+import (
+	"github.com/getsentry/sentry-go"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+)
+
+// The mapping tests read one span at a time; the processor reads a span's
+// attributes once for all three (factsOf).
+
+// mapSpan is mapFrom for the span s.
+func mapSpan(s sdktrace.ReadOnlySpan) spanMapping {
+	a := readSpanAttrs(s.Attributes())
+	return mapFrom(s.Name(), s.SpanKind(), &a)
+}
+
+// statusFor is statusFrom for the span s.
+func statusFor(s sdktrace.ReadOnlySpan) sentry.SpanStatus {
+	a := readSpanAttrs(s.Attributes())
+	return statusFrom(s.Status(), &a)
+}
+
+// spanData is spanDataFrom for the span s, with its scope and every
+// attribute.
+func spanData(s sdktrace.ReadOnlySpan, dst map[string]any) map[string]any {
+	return spanDataFrom(s, s.Attributes(), dataOptions{withScope: true, withPII: true}, dst)
+}
