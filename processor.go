@@ -206,19 +206,12 @@ func (p *SpanProcessor) OnEnd(s sdktrace.ReadOnlySpan) {
 // DSC if the trace came in, and the client's span cap.
 func (p *SpanProcessor) newSegment(parent context.Context, sc trace.SpanContext, followUp bool) *segment {
 	hub := hubFor(parent, p.cfg.hub)
-	seg := &segment{
-		rootID:   sc.SpanID(),
-		hub:      hub,
-		incoming: incomingForTrace(parent, sc.TraceID()),
-		maxSpans: defaultMaxSpans,
-		followUp: followUp,
-	}
-	seg.entries = seg.entriesBuf[:0]
+	maxSpans := defaultMaxSpans
 	if c := hub.Client(); c != nil {
-		seg.maxSpans = p.clients.info(c).maxSpans
+		maxSpans = p.clients.info(c).maxSpans
 		p.registerResolver(c)
 	}
-	return seg
+	return newSegmentOf(sc.SpanID(), hub, incomingForTrace(parent, sc.TraceID()), maxSpans, followUp)
 }
 
 // segmentSizeHint is the number of spans a segment makes room for at once,

@@ -33,6 +33,14 @@ type segment struct {
 	state      segmentState
 }
 
+// newSegmentOf returns an empty segment for the root rootID, sending
+// through hub with the frozen DSC of incoming (nil for a head DSC).
+func newSegmentOf(rootID trace.SpanID, hub *sentry.Hub, incoming *incoming, maxSpans int, followUp bool) *segment {
+	seg := &segment{rootID: rootID, hub: hub, incoming: incoming, maxSpans: maxSpans, followUp: followUp}
+	seg.entries = seg.entriesBuf[:0]
+	return seg
+}
+
 type segmentState uint8
 
 const (

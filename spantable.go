@@ -118,7 +118,7 @@ func (t *spanTable) release(seg *segment) {
 	for i, e := range open {
 		f := followUps[tops[i].id]
 		if f == nil {
-			f = &segment{rootID: tops[i].id, hub: seg.hub, incoming: seg.incoming, maxSpans: seg.maxSpans, followUp: true}
+			f = newSegmentOf(tops[i].id, seg.hub, seg.incoming, seg.maxSpans, true)
 			followUps[tops[i].id] = f
 		}
 		e.seg = f
