@@ -239,19 +239,15 @@ do_stop() {
   [ -f "$DIR/rabbitmq.pid" ] && beam="$(tr -dc '0-9' <"$DIR/rabbitmq.pid" || true)"
   if pid_alive "$SERVER_PID" || pid_alive "$beam"; then
     timeout 60 "$RMQ_BIN/rabbitmqctl" -n "$NODE" -q stop >/dev/null 2>&1 || true
-    for _ in $(seq 1 50); do
-      pid_alive "$SERVER_PID" || pid_alive "$beam" || break
-      sleep 0.2
-    done
-    for pid in "$SERVER_PID" "$beam"; do
-      if pid_alive "$pid"; then kill -TERM "$pid" 2>/dev/null || true; fi
-    done
-    for _ in $(seq 1 25); do
-      pid_alive "$SERVER_PID" || pid_alive "$beam" || break
-      sleep 0.2
-    done
-    for pid in "$SERVER_PID" "$beam"; do
-      if pid_alive "$pid"; then kill -KILL "$pid" 2>/dev/null || true; fi
+    # Escalate while the broker lingers: a graceful stop, TERM, then KILL.
+    for step in "50 TERM" "25 KILL"; do
+      for _ in $(seq 1 "${step% *}"); do
+        pid_alive "$SERVER_PID" || pid_alive "$beam" || break
+        sleep 0.2
+      done
+      for pid in "$SERVER_PID" "$beam"; do
+        if pid_alive "$pid"; then kill -"${step#* }" "$pid" 2>/dev/null || true; fi
+      done
     done
   fi
   stop_our_epmd
