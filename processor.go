@@ -3,12 +3,10 @@ package otelsentry
 import (
 	"context"
 	"errors"
-	"fmt"
 	"sync"
 	"sync/atomic"
 
 	"github.com/getsentry/sentry-go"
-	"go.opentelemetry.io/otel"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
 )
@@ -299,19 +297,5 @@ func (p *SpanProcessor) Shutdown(ctx context.Context) error {
 		return p.shutdownErr
 	case <-ctx.Done():
 		return ctx.Err()
-	}
-}
-
-// reportDrops tells OTel's error handler how much was dropped since the
-// last report, at most once per sweep.
-func (w *workerState) reportDrops(s *processorStats) {
-	q, o := s.queueDropped.Load(), s.openDropped.Load()
-	if q != w.reportedQueue {
-		otel.Handle(fmt.Errorf("otelsentry: %d transactions dropped: the queue to the worker was full", q-w.reportedQueue))
-		w.reportedQueue = q
-	}
-	if o != w.reportedOpen {
-		otel.Handle(fmt.Errorf("otelsentry: %d open spans forgotten past the open-span cap or timeout", o-w.reportedOpen))
-		w.reportedOpen = o
 	}
 }

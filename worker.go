@@ -2,9 +2,11 @@ package otelsentry
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/getsentry/sentry-go"
+	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/sdk/resource"
 )
 
@@ -193,4 +195,18 @@ func (w *workerState) resourceFor(r *resource.Resource) map[string]any {
 		w.resource, w.resourceData = r, resourceData(r)
 	}
 	return w.resourceData
+}
+
+// reportDrops tells OTel's error handler how much was dropped since the
+// last report, at most once per sweep.
+func (w *workerState) reportDrops(s *processorStats) {
+	q, o := s.queueDropped.Load(), s.openDropped.Load()
+	if q != w.reportedQueue {
+		otel.Handle(fmt.Errorf("otelsentry: %d transactions dropped: the queue to the worker was full", q-w.reportedQueue))
+		w.reportedQueue = q
+	}
+	if o != w.reportedOpen {
+		otel.Handle(fmt.Errorf("otelsentry: %d open spans forgotten past the open-span cap or timeout", o-w.reportedOpen))
+		w.reportedOpen = o
+	}
 }
