@@ -31,6 +31,9 @@ type pipeline struct {
 	// payload returns the bytes encoded so far: JSON for Sentry, protobuf
 	// for OTLP. Nil for a pipeline that encodes nothing.
 	payload func() int64
+	// event returns the event its Sentry transport was given last. Nil for
+	// a pipeline that sends no Sentry events.
+	event func() *sentry.Event
 }
 
 var processorVariants = []processorVariant{
@@ -65,6 +68,7 @@ func otelsentryPipeline(tb testing.TB, requests int) *pipeline {
 			checkTransport(tb, transport, requests)
 		},
 		payload: transport.bytes.Load,
+		event:   transport.last.Load,
 	}
 }
 
@@ -83,6 +87,7 @@ func sentryOtelPipeline(tb testing.TB, _ int) *pipeline {
 			checkTransport(tb, transport, requests)
 		},
 		payload: transport.bytes.Load,
+		event:   transport.last.Load,
 	}
 }
 

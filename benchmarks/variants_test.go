@@ -1,6 +1,7 @@
 package benchmarks
 
 import (
+	"github.com/getsentry/sentry-go"
 	"net/http"
 	"net/url"
 	"strings"
@@ -138,6 +139,22 @@ func TestCPUClocks(t *testing.T) {
 			}
 			if after <= before {
 				t.Errorf("the %s CPU clock did not advance in a second: %v, then %v", c.name, before, after)
+			}
+		})
+	}
+}
+
+func TestEncodeVariantsKeepTheSpans(t *testing.T) {
+	for _, v := range encodeVariants {
+		t.Run(v.name, func(t *testing.T) {
+			ev := v.event(t)
+			if got, want := len(ev.Spans), requestSpans-1; got != want {
+				t.Errorf("the transaction has %d spans, want %d", got, want)
+			}
+			for _, s := range ev.Spans {
+				if s.TraceID == (sentry.TraceID{}) || s.SpanID == (sentry.SpanID{}) || s.StartTime.IsZero() || s.EndTime.IsZero() {
+					t.Errorf("span %+v lacks its ids or timestamps", s)
+				}
 			}
 		})
 	}

@@ -20,13 +20,14 @@ type anchor struct {
 
 // groupOrder is the order in which groups are printed, by top-level name;
 // groups of other benchmarks follow in the order of the input.
-var groupOrder = []string{"Extract", "Inject", "ShouldSample", "Processor"}
+var groupOrder = []string{"Extract", "Inject", "ShouldSample", "Processor", "Encode"}
 
 // anchors are keyed by the benchmark's top-level name, without "Benchmark".
 var anchors = map[string]anchor{
 	"Extract":      {time: "otel-w3c"},
 	"Inject":       {time: "otel-w3c"},
 	"Processor":    {time: "bare-sdk", cpu: "sentry-go-otel-v0.46.2"},
+	"Encode":       {time: "sentry-go-otel-v0.46.2"},
 	"ShouldSample": {time: "parentbased-traceidratio"},
 }
 
@@ -38,6 +39,9 @@ var descriptions = map[string]string{
 		"into a fresh `propagation.HeaderCarrier`.",
 	"Processor": "One 9-span request: a SERVER span `POST /reset-password`, 5 PostgreSQL queries, " +
 		"2 HTTP client calls and 1 RabbitMQ publish, all sampled.",
+	"Encode": "sentry-go's `json.Marshal` of the Processor request's transaction event, as each variant " +
+		"hands it to the transport. otelsentry-without-data is the same event with no `data` on its spans " +
+		"and trace context and no `otel` context: what any mapping of these 9 spans leaves to encode.",
 	"ShouldSample/new-trace":     "Sampler, the server span of a request without a trace (1024 random trace ids, rate 0.25).",
 	"ShouldSample/remote-parent": "Sampler, the server span under the frontend's sampled span, after each variant's Extract.",
 	"ShouldSample/local-parent":  "Sampler, a database span under the sampled local server span.",
@@ -68,6 +72,9 @@ const notes = `## Notes
   included.
 - **payload-B/op** is the JSON (Sentry) or protobuf (OTLP) made per request;
   the network is left out.
+- Encode runs on the benchmark goroutine alone. Its ns/op is part of
+  Processor's cpu-ns/op for the Sentry variants, which makes it the floor
+  of that figure for any processor that hands sentry-go these spans.
 - The request loop is not paced. otelsentry sends from its worker goroutine
   and the OTLP path from the batch processor's, so on 2 cores their backlog,
   the garbage collector and the request loop share the CPUs; their queues
