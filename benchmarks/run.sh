@@ -4,8 +4,13 @@
 #   RESULTS.md   the medians as Markdown tables, made by ./cmd/benchtable
 # and prints RESULTS.md.
 #
+# The test binary runs COUNT times, each time every benchmark once, so that
+# the runs of the variants compared are spread alike over the minutes the
+# whole takes: a slow spell of a shared machine then touches every variant
+# instead of the one that happened to run in it.
+#
 # Environment:
-#   COUNT      runs of each benchmark (default 5)
+#   COUNT      rounds, and so runs of each benchmark (default 5)
 #   BENCHTIME  go test -benchtime of each run (default 1s)
 #   BENCH      go test -bench pattern (default ., every benchmark)
 set -euo pipefail
@@ -16,11 +21,16 @@ COUNT="${COUNT:-5}"
 BENCHTIME="${BENCHTIME:-1s}"
 BENCH="${BENCH:-.}"
 
-trap 'rm -f results.txt.tmp RESULTS.md.tmp' EXIT
+tmp="$(mktemp -d)"
+trap 'rm -rf "$tmp" results.txt.tmp RESULTS.md.tmp' EXIT
 
+go test -c -o "$tmp/benchmarks.test" .
 {
   echo "go: $(go env GOVERSION)"
-  go test -run '^$' -bench "$BENCH" -benchmem -count "$COUNT" -benchtime "$BENCHTIME" .
+  for ((round = 1; round <= COUNT; round++)); do
+    "$tmp/benchmarks.test" -test.run '^$' -test.bench "$BENCH" -test.benchmem \
+      -test.count 1 -test.benchtime "$BENCHTIME"
+  done
 } | tee results.txt.tmp
 mv results.txt.tmp results.txt
 

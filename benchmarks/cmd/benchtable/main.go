@@ -51,7 +51,9 @@ var descriptions = map[string]string{
 const notes = `## Notes
 
 - Each figure is the median of the runs of ` + "`go test -bench`" + `; ratios are taken
-  between medians. GOMAXPROCS and the CPU are those above.
+  between medians. run.sh runs every benchmark once per round, so the runs
+  of the variants compared interleave in time. GOMAXPROCS and the CPU are
+  those above.
 - **ns/op** is the time on the benchmark goroutine. For Processor it is the
   request loop alone: transactions that otelsentry and the OTLP batch processor
   still hold when the loop ends are handed on in a final flush outside it.
