@@ -112,7 +112,13 @@ func resetPassword(ctx context.Context, tracer trace.Tracer) (context.Context, t
 }
 
 func TestResetPasswordTransaction(t *testing.T) {
-	e := newE2E(t, sentry.ClientOptions{})
+	for _, tr := range sentryTransports {
+		t.Run(tr.name, func(t *testing.T) { testResetPasswordTransaction(t, tr.opts) })
+	}
+}
+
+func testResetPasswordTransaction(t *testing.T, opts sentry.ClientOptions) {
+	e := newE2E(t, opts)
 	ctx, server := resetPassword(context.Background(), e.tracer)
 	injected := propagation.MapCarrier{}
 	e.prop.Inject(ctx, injected)
@@ -216,8 +222,25 @@ func sameDSC(envelopeTrace any, d DynamicSamplingContext) bool {
 	return true
 }
 
+// sentryTransports are the two ways sentry-go sends events: its default
+// telemetry buffer, and the HTTPTransport that a custom Transport or
+// DisableTelemetryBuffer selects. Each builds the envelope on its own.
+var sentryTransports = []struct {
+	name string
+	opts sentry.ClientOptions
+}{
+	{"telemetry-buffer", sentry.ClientOptions{}},
+	{"http-transport", sentry.ClientOptions{DisableTelemetryBuffer: true}},
+}
+
 func TestFrozenDSCInEnvelope(t *testing.T) {
-	e := newE2E(t, sentry.ClientOptions{Dsn: ""})
+	for _, tr := range sentryTransports {
+		t.Run(tr.name, func(t *testing.T) { testFrozenDSCInEnvelope(t, tr.opts) })
+	}
+}
+
+func testFrozenDSCInEnvelope(t *testing.T, opts sentry.ClientOptions) {
+	e := newE2E(t, opts)
 	// The caller's DSC names another org: use one without org_id so the
 	// loopback DSN (no org) continues it.
 	incoming := strings.Replace(frontendBaggage, "sentry-org_id=123, ", "", 1)
@@ -347,7 +370,13 @@ func TestLateChildren(t *testing.T) {
 }
 
 func TestRecordedErrorBecomesErrorEvent(t *testing.T) {
-	e := newE2E(t, sentry.ClientOptions{})
+	for _, tr := range sentryTransports {
+		t.Run(tr.name, func(t *testing.T) { testRecordedErrorBecomesErrorEvent(t, tr.opts) })
+	}
+}
+
+func testRecordedErrorBecomesErrorEvent(t *testing.T, opts sentry.ClientOptions) {
+	e := newE2E(t, opts)
 	ctx, root := e.tracer.Start(context.Background(), "checkout")
 	_, child := e.tracer.Start(ctx, "charge card")
 	child.RecordError(&cardError{"card declined"}, trace.WithStackTrace(true))
