@@ -104,8 +104,11 @@ type clientCache struct {
 	last atomic.Pointer[clientInfo]
 }
 
+// info returns what the package needs of c, or nil when c sends nothing: a
+// nil client, or sentry-go's no-op client, which a hub without a client
+// (before sentry.Init, say) returns.
 func (cc *clientCache) info(c *sentry.Client) *clientInfo {
-	if c == nil {
+	if !c.IsEnabled() {
 		return nil
 	}
 	if cc == nil {

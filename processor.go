@@ -80,7 +80,7 @@ type Stats struct {
 	// WithMaxOpenSpans or WithOpenSpanTimeout.
 	OpenSpansDropped uint64
 	// NoClient is the number of transactions dropped because their hub had
-	// no client.
+	// no client bound (sentry-go's no-op client, as before sentry.Init).
 	NoClient uint64
 }
 
@@ -205,7 +205,7 @@ func (p *SpanProcessor) OnEnd(s sdktrace.ReadOnlySpan) {
 func (p *SpanProcessor) newSegment(parent context.Context, sc trace.SpanContext, followUp bool) *segment {
 	hub := hubFor(parent, p.cfg.hub)
 	maxSpans := defaultMaxSpans
-	if c := hub.Client(); c != nil {
+	if c := hub.Client(); c.IsEnabled() {
 		maxSpans = p.clients.info(c).maxSpans
 		p.registerResolver(c)
 	}
@@ -223,7 +223,7 @@ const defaultMaxSpans = 1000
 // registerResolver installs on c the resolver that links errors captured
 // with an OTel context to the active span.
 func (p *SpanProcessor) registerResolver(c *sentry.Client) {
-	if c == nil || p.resolverClient.Load() == c {
+	if !c.IsEnabled() || p.resolverClient.Load() == c {
 		return
 	}
 	c.SetExternalContextTraceResolver(resolveTrace)

@@ -10,9 +10,11 @@ import (
 
 // BenchmarkRequest records the 9-span reset-password request on the request
 // goroutine: with the bare SDK, with a processor that does nothing (the
-// SDK's own cost of having a processor), and with the span processor, whose
-// worker converts and captures each transaction with a client whose
-// transport drops it. The benchmarks module measures the JSON encoding too.
+// SDK's own cost of having a processor), with the span processor and a hub
+// without a client (its OnStart and OnEnd alone), and with the span
+// processor whose worker converts and captures each transaction with a
+// client whose transport drops it. The benchmarks module measures the JSON
+// encoding too.
 func BenchmarkRequest(b *testing.B) {
 	hub := newTestHub(b, sentry.ClientOptions{TracesSampleRate: 1})
 	variants := []struct {
@@ -21,6 +23,11 @@ func BenchmarkRequest(b *testing.B) {
 	}{
 		{"bare-sdk", nil},
 		{"noop-processor", func() sdktrace.SpanProcessor { return noopProcessor{} }},
+		// A hub without a client: the worker drops each transaction at
+		// once, which leaves OnStart and OnEnd as the processor's cost.
+		{"otelsentry-idle-worker", func() sdktrace.SpanProcessor {
+			return NewSpanProcessor(WithHub(sentry.NewHub(nil, sentry.NewScope())), WithQueueSize(1<<20))
+		}},
 		{"otelsentry", func() sdktrace.SpanProcessor { return NewSpanProcessor(WithHub(hub), WithQueueSize(1<<20)) }},
 	}
 	for _, v := range variants {

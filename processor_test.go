@@ -946,3 +946,39 @@ func TestTransactionSizeLimit(t *testing.T) {
 	}
 	t.Logf("kept %d of 300 spans in %d KiB", len(spans), len(raw)>>10)
 }
+
+// TestHubWithoutClient checks that a hub with no client bound yet (sentry-go
+// gives it its no-op client) costs no conversion and counts the drop, and
+// that the transactions go out once a client is bound, as with sentry.Init
+// after the TracerProvider was set up.
+func TestHubWithoutClient(t *testing.T) {
+	hub := sentry.NewHub(nil, sentry.NewScope())
+	proc := NewSpanProcessor(WithHub(hub))
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(proc))
+	t.Cleanup(func() { _ = tp.Shutdown(context.Background()) })
+	tracer := tp.Tracer("otelsentry/test")
+	request := func() {
+		ctx, root := tracer.Start(context.Background(), "GET /health", trace.WithSpanKind(trace.SpanKindServer))
+		_, child := tracer.Start(ctx, "SELECT 1")
+		child.End()
+		root.End()
+		if err := tp.ForceFlush(context.Background()); err != nil {
+			t.Fatalf("ForceFlush: %v", err)
+		}
+	}
+
+	request()
+	if s := proc.Stats(); s.NoClient != 1 || s.Transactions != 0 {
+		t.Errorf("without a client: Stats() = %+v, want NoClient 1 and no transaction", s)
+	}
+
+	srv := newSentryServer(t)
+	hub.BindClient(srv.Hub(sentry.ClientOptions{TracesSampleRate: 1}).Client())
+	request()
+	if s := proc.Stats(); s.NoClient != 1 || s.Transactions != 1 {
+		t.Errorf("with a client bound: Stats() = %+v, want NoClient 1 and 1 transaction", s)
+	}
+	if tx := srv.waitItems("transaction", 1)[0]; lookup(tx.Item, "transaction") != "GET /health" {
+		t.Errorf("transaction = %v, want GET /health", lookup(tx.Item, "transaction"))
+	}
+}

@@ -107,7 +107,7 @@ func (p *SpanProcessor) flush(ctx context.Context) error {
 func (p *SpanProcessor) send(seg *segment) {
 	defer func() { seg.root, seg.children = nil, nil }()
 	client := seg.hub.Client()
-	if client == nil {
+	if !client.IsEnabled() { // no client bound: sentry-go's no-op one
 		p.stats.noClient.Add(1)
 		return
 	}
