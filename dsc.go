@@ -48,6 +48,10 @@ type clientInfo struct {
 	dsnHost     string
 	project     string // the DSN's project id
 	maxSpans    int
+	// ignoreStatus is the client's TraceIgnoreStatusCodes: HTTP status
+	// codes, alone or as inclusive [min, max] ranges, whose transactions
+	// are not sent. sentry-go makes it {{404}} when left nil.
+	ignoreStatus [][]int
 	// sendPII tells whether end-user identifiers such as IP addresses may
 	// be sent: sentry-go's DataCollection.UserInfo, or SendDefaultPII.
 	sendPII bool
@@ -70,6 +74,8 @@ func newClientInfo(c *sentry.Client) *clientInfo {
 		strictOrg:   o.StrictTraceContinuation,
 		maxSpans:    o.MaxSpans,
 		sendPII:     c.GetDataCollection().UserInfo.Value,
+
+		ignoreStatus: o.TraceIgnoreStatusCodes,
 	}
 	info.rateText = formatRate(info.rate)
 	var org uint64
@@ -96,6 +102,28 @@ func newClientInfo(c *sentry.Client) *clientInfo {
 	client := DynamicSamplingContext{members: info.clientMembers}
 	info.clientBaggage = string(client.appendBaggage(nil, headDynamicMaxLen))
 	return info
+}
+
+// ignoresStatus reports whether a transaction whose HTTP status code is code
+// is not to be sent, by the client's TraceIgnoreStatusCodes. Code 0 means no
+// status code.
+func (c *clientInfo) ignoresStatus(code int64) bool {
+	if code == 0 {
+		return false
+	}
+	for _, r := range c.ignoreStatus {
+		switch len(r) {
+		case 1:
+			if code == int64(r[0]) {
+				return true
+			}
+		case 2:
+			if int64(r[0]) <= code && code <= int64(r[1]) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // clientCache remembers the clientInfo of the last client asked for.

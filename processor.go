@@ -82,10 +82,14 @@ type Stats struct {
 	// NoClient is the number of transactions dropped because their hub had
 	// no client bound (sentry-go's no-op client, as before sentry.Init).
 	NoClient uint64
+	// StatusIgnored is the number of transactions not sent because their
+	// HTTP status code is in the client's TraceIgnoreStatusCodes (by
+	// sentry-go's default, 404). Their recorded errors are still sent.
+	StatusIgnored uint64
 }
 
 type processorStats struct {
-	transactions, errors, queueDropped, spansDropped, openDropped, noClient atomic.Uint64
+	transactions, errors, queueDropped, spansDropped, openDropped, noClient, statusIgnored atomic.Uint64
 }
 
 // NewSpanProcessor returns a span processor that sends the spans of a
@@ -134,6 +138,7 @@ func (p *SpanProcessor) Stats() Stats {
 		SpansDropped:     p.stats.spansDropped.Load(),
 		OpenSpansDropped: p.stats.openDropped.Load(),
 		NoClient:         p.stats.noClient.Load(),
+		StatusIgnored:    p.stats.statusIgnored.Load(),
 	}
 }
 

@@ -246,7 +246,7 @@ func testFrozenDSCInEnvelope(t *testing.T, opts sentry.ClientOptions) {
 	incoming := strings.Replace(frontendBaggage, "sentry-org_id=123, ", "", 1)
 	ctx := e.prop.Extract(context.Background(), propagation.MapCarrier{sentryTraceHeader: frontendSentryTrace, baggageHeader: incoming})
 	ctx, server := e.tracer.Start(ctx, "GET /items/{id}", trace.WithSpanKind(trace.SpanKindServer), trace.WithAttributes(
-		attribute.String("http.method", "GET"), attribute.String("http.route", "/items/{id}"), attribute.Int("http.status_code", 404)))
+		attribute.String("http.method", "GET"), attribute.String("http.route", "/items/{id}"), attribute.Int("http.status_code", 403)))
 	out := propagation.MapCarrier{}
 	e.prop.Inject(ctx, out)
 	server.End()
@@ -267,7 +267,7 @@ func testFrozenDSCInEnvelope(t *testing.T, opts sentry.ClientOptions) {
 	if got := lookup(tx.Item, "contexts.trace.parent_span_id"); got != goldenSpanHex {
 		t.Errorf("parent_span_id = %v", got)
 	}
-	if got := lookup(tx.Item, "contexts.trace.status"); got != "not_found" {
+	if got := lookup(tx.Item, "contexts.trace.status"); got != "permission_denied" {
 		t.Errorf("status = %v", got)
 	}
 	if got := lookup(tx.Item, "transaction"); got != "GET /items/{id}" {
@@ -980,5 +980,97 @@ func TestHubWithoutClient(t *testing.T) {
 	}
 	if tx := srv.waitItems("transaction", 1)[0]; lookup(tx.Item, "transaction") != "GET /health" {
 		t.Errorf("transaction = %v, want GET /health", lookup(tx.Item, "transaction"))
+	}
+}
+
+// TestTraceIgnoreStatusCodes checks that the client's TraceIgnoreStatusCodes
+// applies to transactions as sentry-go applies it to its own: by default a
+// 404 is not sent, ranges work, and an empty list sends everything. Errors
+// recorded on an ignored transaction are still sent.
+func TestTraceIgnoreStatusCodes(t *testing.T) {
+	cases := []struct {
+		name   string
+		ignore [][]int // nil: sentry-go's default, {{404}}
+		status int
+		sent   bool
+	}{
+		{"default ignores 404", nil, 404, false},
+		{"default sends 403", nil, 403, true},
+		{"empty list sends 404", [][]int{}, 404, true},
+		{"range", [][]int{{500, 599}}, 503, false},
+		{"outside the range", [][]int{{500, 599}}, 404, true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			e := newE2E(t, sentry.ClientOptions{TraceIgnoreStatusCodes: c.ignore})
+			ctx, server := e.tracer.Start(context.Background(), "GET /items/{id}", trace.WithSpanKind(trace.SpanKindServer),
+				trace.WithAttributes(attribute.String("http.request.method", "GET"), attribute.String("http.route", "/items/{id}")))
+			_, query := e.tracer.Start(ctx, "SELECT items")
+			query.RecordError(errors.New("no such item"))
+			query.End()
+			server.SetAttributes(attribute.Int("http.response.status_code", c.status))
+			server.End()
+			e.flush(t)
+
+			e.server.waitItems("event", 1) // the recorded error, in every case
+			txs := e.server.items("transaction")
+			st := e.proc.Stats()
+			if c.sent {
+				if len(txs) != 1 || st.StatusIgnored != 0 {
+					t.Errorf("status %d: %d transactions sent, Stats() = %+v; want it sent", c.status, len(txs), st)
+				}
+				return
+			}
+			if len(txs) != 0 || st.StatusIgnored != 1 || st.Transactions != 0 {
+				t.Errorf("status %d: %d transactions sent, Stats() = %+v; want it ignored and counted", c.status, len(txs), st)
+			}
+		})
+	}
+}
+
+// TestFollowUpIgnoresNoStatus checks that TraceIgnoreStatusCodes leaves a
+// follow-up transaction alone: its root is a child span (here a late HTTP
+// client call that got a 404), not a request of this service.
+func TestFollowUpIgnoresNoStatus(t *testing.T) {
+	e := newE2E(t, sentry.ClientOptions{}, WithGracePeriod(time.Millisecond))
+	ctx, root := e.tracer.Start(context.Background(), "job")
+	_, call := e.tracer.Start(ctx, "GET", trace.WithSpanKind(trace.SpanKindClient),
+		trace.WithAttributes(attribute.String("http.request.method", "GET"), attribute.String("url.full", "https://example.com/missing")))
+	root.End()
+	if err := e.tp.ForceFlush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	call.SetAttributes(attribute.Int("http.response.status_code", 404))
+	call.End()
+	e.flush(t)
+	if txs := e.server.waitItems("transaction", 2); len(txs) != 2 {
+		t.Errorf("got %d transactions, want the job and the follow-up of its late call", len(txs))
+	}
+}
+
+// TestClientFiltersApply checks that the client's own transaction filters,
+// IgnoreTransactions and BeforeSendTransaction, see the processor's
+// transactions.
+func TestClientFiltersApply(t *testing.T) {
+	var seen []string
+	e := newE2E(t, sentry.ClientOptions{
+		IgnoreTransactions: []string{"^GET /healthz$"},
+		BeforeSendTransaction: func(ev *sentry.Event, _ *sentry.EventHint) *sentry.Event {
+			seen = append(seen, ev.Transaction)
+			ev.Tags = map[string]string{"checked": "yes"}
+			return ev
+		},
+	})
+	for _, name := range []string{"GET /healthz", "GET /orders"} {
+		_, s := e.tracer.Start(context.Background(), name, trace.WithSpanKind(trace.SpanKindServer))
+		s.End()
+	}
+	e.flush(t)
+	txs := e.server.waitItems("transaction", 1)
+	if len(txs) != 1 || lookup(txs[0].Item, "transaction") != "GET /orders" || lookup(txs[0].Item, "tags.checked") != "yes" {
+		t.Errorf("got %d transactions (%v), want GET /orders tagged by BeforeSendTransaction", len(txs), txs)
+	}
+	if len(seen) != 1 || seen[0] != "GET /orders" {
+		t.Errorf("BeforeSendTransaction saw %v, want GET /orders alone", seen)
 	}
 }

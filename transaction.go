@@ -44,12 +44,24 @@ const transactionBudget = maxTransactionBytes * 8 / 10
 // buildTransaction converts a finished segment into a Sentry transaction and
 // the error events of its exception span events. Child spans go in the
 // order they started; those that would take the transaction past Sentry's
-// size limit are left out, and their number returned.
+// size limit are left out, and their number returned. The transaction is
+// nil when the client's TraceIgnoreStatusCodes holds its HTTP status code;
+// the error events are made all the same.
 func (p *SpanProcessor) buildTransaction(seg *segment, info *clientInfo) (tx *sentry.Event, errs []*sentry.Event, overBudget int) {
 	root := seg.root
 	f := factsOf(root, instrumentation.Scope{}, info.sendPII) // the transaction names its scope
 	m := f.mapping
 	sc := root.SpanContext()
+	if !seg.followUp && info.ignoresStatus(f.httpStatus) {
+		errs = appendExceptions(errs, root, m.op, m.name)
+		for _, child := range seg.children {
+			if hasException(child) {
+				a := readSpanAttrs(child.Attributes())
+				errs = appendExceptions(errs, child, mapFrom(child.Name(), child.SpanKind(), &a).op, m.name)
+			}
+		}
+		return nil, errs, 0
+	}
 
 	data := f.data
 	if seg.followUp {
@@ -174,9 +186,10 @@ func sentrySpan(s sdktrace.ReadOnlySpan, rootScope instrumentation.Scope, withPI
 // spanFacts is what the conversion needs of one span, its attributes
 // copied out of the span and read once.
 type spanFacts struct {
-	mapping spanMapping
-	status  sentry.SpanStatus
-	data    map[string]any
+	mapping    spanMapping
+	status     sentry.SpanStatus
+	data       map[string]any
+	httpStatus int64 // the HTTP status code; 0 when absent
 }
 
 // factsOf reads the span s of a transaction whose root has the
@@ -191,9 +204,10 @@ func factsOf(s sdktrace.ReadOnlySpan, rootScope instrumentation.Scope, withPII b
 		withPII:   withPII,
 	}
 	return spanFacts{
-		mapping: mapFrom(s.Name(), s.SpanKind(), &a),
-		status:  statusFrom(s.Status(), &a),
-		data:    spanDataFrom(s, attrs, o, nil),
+		mapping:    mapFrom(s.Name(), s.SpanKind(), &a),
+		status:     statusFrom(s.Status(), &a),
+		data:       spanDataFrom(s, attrs, o, nil),
+		httpStatus: a.httpStatus,
 	}
 }
 
@@ -228,6 +242,16 @@ func sentryLinks(links []sdktrace.Link) []map[string]any {
 		return nil
 	}
 	return out
+}
+
+// hasException reports whether s recorded an exception event.
+func hasException(s sdktrace.ReadOnlySpan) bool {
+	for _, ev := range s.Events() {
+		if ev.Name == eventException {
+			return true
+		}
+	}
+	return false
 }
 
 // appendExceptions appends an error event for each exception event of s,

@@ -126,7 +126,9 @@ func (p *SpanProcessor) send(seg *segment) {
 	scope := p.scopeFor(seg, dsc)
 
 	tx, errs, overBudget := p.buildTransaction(seg, info)
-	if dropped := seg.dropped + overBudget; dropped > 0 {
+	if tx == nil {
+		p.stats.statusIgnored.Add(1)
+	} else if dropped := seg.dropped + overBudget; dropped > 0 {
 		p.stats.spansDropped.Add(uint64(dropped))
 		// Placeholders that the scope's event processor removes again, so
 		// that sentry-go records the drop in its client reports.
@@ -134,7 +136,7 @@ func (p *SpanProcessor) send(seg *segment) {
 			tx.Spans = append(tx.Spans, p.placeholder)
 		}
 	}
-	if client.CaptureEvent(tx, nil, scope) != nil {
+	if tx != nil && client.CaptureEvent(tx, nil, scope) != nil {
 		p.stats.transactions.Add(1)
 	}
 	for _, ev := range errs {
