@@ -42,12 +42,15 @@ type clientInfo struct {
 	orgID       string // decimal; empty when unknown
 	release     string
 	environment string
-	rate        float64
-	rateText    string
-	strictOrg   bool
-	dsnHost     string
-	project     string // the DSN's project id
-	maxSpans    int
+	// tracing is the client's EnableTracing. Without it sentry-go samples
+	// no transaction, and the client's rate here is 0.
+	tracing   bool
+	rate      float64
+	rateText  string
+	strictOrg bool
+	dsnHost   string
+	project   string // the DSN's project id
+	maxSpans  int
 	// ignoreStatus is the client's TraceIgnoreStatusCodes: HTTP status
 	// codes, alone or as inclusive [min, max] ranges, whose transactions
 	// are not sent. sentry-go makes it {{404}} when left nil.
@@ -70,12 +73,16 @@ func newClientInfo(c *sentry.Client) *clientInfo {
 		client:      c,
 		release:     o.Release,
 		environment: o.Environment,
+		tracing:     o.EnableTracing,
 		rate:        clampRate(o.TracesSampleRate),
 		strictOrg:   o.StrictTraceContinuation,
 		maxSpans:    o.MaxSpans,
 		sendPII:     c.GetDataCollection().UserInfo.Value,
 
 		ignoreStatus: o.TraceIgnoreStatusCodes,
+	}
+	if !info.tracing {
+		info.rate = 0
 	}
 	info.rateText = formatRate(info.rate)
 	var org uint64

@@ -19,6 +19,7 @@ func newHub(rate float64) *sentry.Hub {
 		Dsn:              "https://49d0f7386ad645858ae85020e393bef3@o123.ingest.sentry.io/42",
 		Release:          "backend@1.0.0",
 		Environment:      "production",
+		EnableTracing:    true,
 		TracesSampleRate: rate,
 		Transport:        noTransport{},
 	})

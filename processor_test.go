@@ -37,6 +37,7 @@ func newE2E(t *testing.T, opts sentry.ClientOptions, procOpts ...Option) *e2e {
 	if opts.TracesSampleRate == 0 {
 		opts.TracesSampleRate = 1
 	}
+	opts.EnableTracing = true
 	if opts.Release == "" {
 		opts.Release = "backend@1.0.0"
 	}

@@ -25,6 +25,8 @@ func newTestHub(t testing.TB, opts sentry.ClientOptions) *sentry.Hub {
 	if opts.Transport == nil {
 		opts.Transport = &discardTransport{}
 	}
+	// Tests of a client with tracing off build their own.
+	opts.EnableTracing = true
 	c, err := sentry.NewClient(opts)
 	if err != nil {
 		t.Fatal(err)

@@ -55,6 +55,10 @@ var _ sdktrace.Sampler = (*Sampler)(nil)
 //     client of the hub: WithHub's, else the one in the parent context,
 //     else sentry.CurrentHub() (0 without a client).
 //
+// A client whose EnableTracing is false samples nothing, not even under a
+// sampled remote parent, as sentry-go does with its own transactions,
+// unless WithSampleRate or WithTracesSampler is given.
+//
 // The decision is sample_rand < rate. sample_rand is the incoming DSC's
 // (made up by the propagator when the caller left it out), or, for a trace
 // that starts here, derived from the random trace id, which keeps the head
@@ -95,12 +99,18 @@ func (s *Sampler) ShouldSample(p sdktrace.SamplingParameters) sdktrace.SamplingR
 		}
 	}
 	parentKnown := psc.IsValid() && (in == nil || in.decision != decisionDeferred)
+	info := s.clients.info(hubFor(p.ParentContext, s.hub).Client())
+	if info != nil && !info.tracing && !s.hasRate && s.tracesSampler == nil {
+		// The client turns tracing off, and nothing here turns it on: as
+		// sentry-go does with its own transactions, sample none.
+		return result(false, psc.TraceState())
+	}
 	if parentKnown && s.tracesSampler == nil {
 		return result(psc.IsSampled(), psc.TraceState())
 	}
 
 	clientRate := 0.0
-	if info := s.clients.info(hubFor(p.ParentContext, s.hub).Client()); info != nil {
+	if info != nil {
 		clientRate = info.rate
 	}
 	rate := clientRate

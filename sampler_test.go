@@ -311,3 +311,53 @@ func TestSamplerHubFromContext(t *testing.T) {
 		t.Error("the rate of the hub in the context was not used")
 	}
 }
+
+// TestSamplerClientTracingOff checks that a client with EnableTracing false
+// turns sampling off, as it does for sentry-go's own transactions, unless
+// the sampler is given a rate or a callback of its own; and that the head
+// DSC then reports rate 0.
+func TestSamplerClientTracingOff(t *testing.T) {
+	client, err := sentry.NewClient(sentry.ClientOptions{Dsn: testDSN, TracesSampleRate: 1, Transport: &discardTransport{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hub := sentry.NewHub(client, sentry.NewScope())
+	remoteSampled := NewPropagator(WithHub(hub)).Extract(context.Background(),
+		propagation.MapCarrier{sentryTraceHeader: frontendSentryTrace})
+	localSampled := trace.ContextWithSpanContext(context.Background(), trace.NewSpanContext(trace.SpanContextConfig{
+		TraceID: trace.TraceID{1}, SpanID: trace.SpanID{1}, TraceFlags: trace.FlagsSampled,
+	}))
+	always := func(SamplingContext) float64 { return 1 }
+	tests := []struct {
+		name    string
+		opts    []Option
+		ctx     context.Context
+		sampled bool
+	}{
+		{"new trace", nil, context.Background(), false},
+		{"sampled remote parent", nil, remoteSampled, false},
+		{"sampled local parent: the root decided", nil, localSampled, true},
+		{"WithSampleRate turns it on", []Option{WithSampleRate(1)}, context.Background(), true},
+		{"WithTracesSampler turns it on", []Option{WithTracesSampler(always)}, context.Background(), true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := NewSampler(append([]Option{WithHub(hub)}, tt.opts...)...)
+			res := shouldSample(s, tt.ctx, traceIDWithRand(0))
+			if got := res.Decision == sdktrace.RecordAndSample; got != tt.sampled {
+				t.Errorf("sampled = %v, want %v", got, tt.sampled)
+			}
+		})
+	}
+	t.Run("head DSC", func(t *testing.T) {
+		carrier := propagation.MapCarrier{}
+		ctx := trace.ContextWithSpanContext(context.Background(), trace.NewSpanContext(trace.SpanContextConfig{
+			TraceID: traceIDWithRand(0.5), SpanID: trace.SpanID{2},
+		}))
+		NewPropagator(WithHub(hub)).Inject(ctx, carrier)
+		dsc, _ := parseDSC(carrier[baggageHeader])
+		if v, _ := dsc.Get("sample_rate"); v != "0" {
+			t.Errorf("head DSC sample_rate = %q, want 0 (baggage %q)", v, carrier[baggageHeader])
+		}
+	})
+}

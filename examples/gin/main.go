@@ -29,9 +29,10 @@ func main() {
 	// An empty SENTRY_DSN disables sending, so the service also runs
 	// without Sentry.
 	err := sentry.Init(sentry.ClientOptions{
-		Dsn:         os.Getenv("SENTRY_DSN"),
-		Release:     os.Getenv("SENTRY_RELEASE"),
-		Environment: os.Getenv("SENTRY_ENVIRONMENT"),
+		Dsn:           os.Getenv("SENTRY_DSN"),
+		Release:       os.Getenv("SENTRY_RELEASE"),
+		Environment:   os.Getenv("SENTRY_ENVIRONMENT"),
+		EnableTracing: true,
 		// The rate of traces that start here. A caller's decision, from
 		// its sentry-trace header, wins for the traces it starts.
 		TracesSampleRate: 1.0,

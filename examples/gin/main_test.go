@@ -80,6 +80,36 @@ func TestRequestWithoutTraceStartsOne(t *testing.T) {
 	defer func() { _ = tp.Shutdown(context.Background()) }()
 	srv := httptest.NewServer(newRouter(tp, prop))
 
+	resp, err := srv.Client().Get(srv.URL + "/users/1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("status %d, want 200", resp.StatusCode)
+	}
+
+	tx := flushAndReceive(t, srv, tp, sentrySrv)
+	tc := tx.Contexts.Trace
+	if tx.Name != "GET /users/:id" || tc.Status != "ok" || tc.ParentSpanID != "" {
+		t.Errorf("transaction %q status %q parent %q, want \"GET /users/:id\" ok and no parent", tx.Name, tc.Status, tc.ParentSpanID)
+	}
+	// The trace starts here, so the DSC is this service's own.
+	if tx.DSC["trace_id"] != tc.TraceID || tx.DSC["public_key"] != fakesentry.PublicKey ||
+		tx.DSC["sample_rate"] != "1" || tx.DSC["release"] != "users@1.0.0" {
+		t.Errorf("envelope DSC %v, want a head DSC of trace %s, this project's key and release, rate 1", tx.DSC, tc.TraceID)
+	}
+}
+
+// TestNotFoundIsNotTraced shows sentry-go's default TraceIgnoreStatusCodes,
+// which otelsentry follows: a request answered 404 sends no transaction.
+// Set ClientOptions.TraceIgnoreStatusCodes to [][]int{} to keep them.
+func TestNotFoundIsNotTraced(t *testing.T) {
+	sentrySrv, hub := startSentry(t)
+	tp, prop := setup(hub)
+	defer func() { _ = tp.Shutdown(context.Background()) }()
+	srv := httptest.NewServer(newRouter(tp, prop))
+
 	resp, err := srv.Client().Get(srv.URL + "/users/404")
 	if err != nil {
 		t.Fatal(err)
@@ -88,16 +118,16 @@ func TestRequestWithoutTraceStartsOne(t *testing.T) {
 	if resp.StatusCode != http.StatusNotFound {
 		t.Fatalf("status %d, want 404", resp.StatusCode)
 	}
-
-	tx := flushAndReceive(t, srv, tp, sentrySrv)
-	tc := tx.Contexts.Trace
-	if tx.Name != "GET /users/:id" || tc.Status != "not_found" || tc.ParentSpanID != "" {
-		t.Errorf("transaction %q status %q parent %q, want \"GET /users/:id\" not_found and no parent", tx.Name, tc.Status, tc.ParentSpanID)
+	srv.Close()
+	if err := tp.ForceFlush(context.Background()); err != nil {
+		t.Fatal(err)
 	}
-	// The trace starts here, so the DSC is this service's own.
-	if tx.DSC["trace_id"] != tc.TraceID || tx.DSC["public_key"] != fakesentry.PublicKey ||
-		tx.DSC["sample_rate"] != "1" || tx.DSC["release"] != "users@1.0.0" {
-		t.Errorf("envelope DSC %v, want a head DSC of trace %s, this project's key and release, rate 1", tx.DSC, tc.TraceID)
+	txs, err := sentrySrv.Transactions()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(txs) != 0 {
+		t.Errorf("Sentry received %d transactions for a 404, want none", len(txs))
 	}
 }
 
@@ -110,7 +140,7 @@ func startSentry(t *testing.T) (*fakesentry.Server, *sentry.Hub) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = srv.Close() })
-	client, err := sentry.NewClient(sentry.ClientOptions{Dsn: srv.DSN(), Release: "users@1.0.0", TracesSampleRate: 1.0})
+	client, err := sentry.NewClient(sentry.ClientOptions{Dsn: srv.DSN(), Release: "users@1.0.0", EnableTracing: true, TracesSampleRate: 1.0})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -39,9 +39,10 @@ func newTelemetry(dsn string) (*telemetry, error) {
 	// demo binds its client to a hub of its own, so that its test can run
 	// it again in the same process.
 	client, err := sentry.NewClient(sentry.ClientOptions{
-		Dsn:         dsn,
-		Release:     serviceName + "@" + serviceVersion,
-		Environment: "production",
+		Dsn:           dsn,
+		Release:       serviceName + "@" + serviceVersion,
+		Environment:   "production",
+		EnableTracing: true,
 		// The rate of traces that start in this service. The browser's
 		// decision (sentry-trace "-1") wins for the traces it starts.
 		TracesSampleRate: 1.0,
