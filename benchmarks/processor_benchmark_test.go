@@ -38,6 +38,8 @@ type pipeline struct {
 
 var processorVariants = []processorVariant{
 	{name: "bare-sdk", setup: bareSDKPipeline},
+	{name: "noop-processor", setup: noopProcessorPipeline},
+	{name: "otelsentry-without-client", setup: otelsentryWithoutClientPipeline},
 	{name: "otelsentry", setup: otelsentryPipeline},
 	{name: "sentry-go-otel-v0.46.2", setup: sentryOtelPipeline},
 	{name: "otlp-batch-protobuf", setup: otlpPipeline},
@@ -48,6 +50,44 @@ func bareSDKPipeline(tb testing.TB, _ int) *pipeline {
 		tp:    bareProvider(tb),
 		ctx:   context.Background(),
 		check: func(testing.TB, int) {},
+	}
+}
+
+// noopProcessorPipeline has a span processor that does nothing: what the
+// SDK costs once any processor is registered (it snapshots each span that
+// ends).
+func noopProcessorPipeline(tb testing.TB, _ int) *pipeline {
+	return &pipeline{
+		tp:    provider(tb, sdktrace.WithSpanProcessor(noopProcessor{})),
+		ctx:   context.Background(),
+		check: func(testing.TB, int) {},
+	}
+}
+
+// noopProcessor is a span processor that does nothing.
+type noopProcessor struct{}
+
+func (noopProcessor) OnStart(context.Context, sdktrace.ReadWriteSpan) {}
+func (noopProcessor) OnEnd(sdktrace.ReadOnlySpan)                     {}
+func (noopProcessor) Shutdown(context.Context) error                  { return nil }
+func (noopProcessor) ForceFlush(context.Context) error                { return nil }
+
+// otelsentryWithoutClientPipeline runs otelsentry with a hub that has no
+// client bound: its worker drops each transaction before mapping it, which
+// leaves OnStart and OnEnd, the processor's work on the request goroutine.
+func otelsentryWithoutClientPipeline(tb testing.TB, requests int) *pipeline {
+	hub := sentry.NewHub(nil, sentry.NewScope())
+	p := otelsentry.NewSpanProcessor(otelsentry.WithHub(hub),
+		otelsentry.WithQueueSize(max(otelsentry.DefaultQueueSize, requests)))
+	return &pipeline{
+		tp:  provider(tb, sdktrace.WithSpanProcessor(p)),
+		ctx: context.Background(),
+		check: func(tb testing.TB, requests int) {
+			tb.Helper()
+			if s := p.Stats(); s.NoClient != uint64(requests) || s.QueueDropped != 0 {
+				tb.Errorf("otelsentry without a client: Stats() = %+v, want every one of %d transactions dropped for no client", s, requests)
+			}
+		},
 	}
 }
 
