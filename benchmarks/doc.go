@@ -11,8 +11,9 @@
 //     vendors.
 //   - Span processors (BenchmarkProcessor): a 9-span request (a server span,
 //     5 PostgreSQL queries, 2 outgoing HTTP calls and a RabbitMQ publish) run
-//     through a bare TracerProvider with no processor, through otelsentry's
-//     NewSpanProcessor, through sentryotel.NewSentrySpanProcessor v0.46.2, and
+//     through a bare TracerProvider with no processor, through one with a
+//     processor that does nothing, through otelsentry's NewSpanProcessor
+//     with a hub that has no client and with one that has, through sentryotel.NewSentrySpanProcessor v0.46.2, and
 //     through the OTLP path Sentry recommends now: a batch span processor
 //     around an otlptrace exporter whose client protobuf-encodes each export
 //     request and drops it. Sentry transports JSON-encode each event as

@@ -74,6 +74,11 @@ const notes = `## Notes
   included.
 - **payload-B/op** is the JSON (Sentry) or protobuf (OTLP) made per request;
   the network is left out.
+- In Processor, noop-processor registers a span processor that does nothing:
+  what the SDK costs once any processor is registered. otelsentry-without-client
+  runs otelsentry with a hub that has no client, so that its worker drops each
+  transaction before mapping it: what otelsentry costs the request goroutine
+  when its worker has nothing to do.
 - Encode runs on the benchmark goroutine alone. Its ns/op is part of
   Processor's cpu-ns/op for the Sentry variants, which makes it the floor
   of that figure for any processor that hands sentry-go these spans.
