@@ -7,12 +7,14 @@ import (
 	"fmt"
 	"net/http"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/getsentry/sentry-go"
+	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/propagation"
@@ -698,6 +700,9 @@ func TestConcurrentRequestsLoseNothing(t *testing.T) {
 }
 
 func TestQueueFullDropsWithCount(t *testing.T) {
+	h := &recordingErrorHandler{}
+	otel.SetErrorHandler(h)
+	t.Cleanup(h.stop)
 	hub := newTestHub(t, sentry.ClientOptions{TracesSampleRate: 1})
 	p := NewSpanProcessor(WithHub(hub), WithQueueSize(1))
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(p))
@@ -710,6 +715,11 @@ func TestQueueFullDropsWithCount(t *testing.T) {
 	s := p.Stats()
 	if s.QueueDropped == 0 || s.QueueDropped+s.Transactions != 5000 {
 		t.Errorf("stats %+v: every transaction must be sent or counted", s)
+	}
+	// The flush reported the drops to OTel's error handler.
+	want := fmt.Sprintf("otelsentry: %d transactions dropped: the queue to the worker was full", s.QueueDropped)
+	if errs := h.errors(); !slices.ContainsFunc(errs, func(err error) bool { return err.Error() == want }) {
+		t.Errorf("error handler got %v, want %q", errs, want)
 	}
 }
 

@@ -2,8 +2,11 @@ package otelsentry
 
 import (
 	"context"
+	"errors"
+	"sync"
 
 	"github.com/getsentry/sentry-go"
+	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
@@ -40,6 +43,7 @@ type Sampler struct {
 	tracesSampler TracesSampler
 	clients       *clientCache
 	description   string
+	warned        sync.Map // *sentry.Client: told that its tracing is off
 }
 
 var _ sdktrace.Sampler = (*Sampler)(nil)
@@ -103,6 +107,7 @@ func (s *Sampler) ShouldSample(p sdktrace.SamplingParameters) sdktrace.SamplingR
 	if info != nil && !info.tracing && !s.hasRate && s.tracesSampler == nil {
 		// The client turns tracing off, and nothing here turns it on: as
 		// sentry-go does with its own transactions, sample none.
+		s.warnTracingOff(info.client)
 		return result(false, psc.TraceState())
 	}
 	if parentKnown && s.tracesSampler == nil {
@@ -149,6 +154,22 @@ func (s *Sampler) ShouldSample(p sdktrace.SamplingParameters) sdktrace.SamplingR
 		}
 	}
 	return result(randSampled(randFromTraceID(p.TraceID), rate), ts)
+}
+
+// errTracingOff is reported once per client that sets a TracesSampleRate
+// but leaves EnableTracing false.
+var errTracingOff = errors.New("otelsentry: the sentry-go client has a TracesSampleRate but EnableTracing is false, " +
+	"so no trace is sampled; set ClientOptions.EnableTracing to true")
+
+// warnTracingOff tells OTel's error handler, once per client, that c looks
+// meant to trace but does not.
+func (s *Sampler) warnTracingOff(c *sentry.Client) {
+	if _, told := s.warned.Load(c); told {
+		return
+	}
+	if _, told := s.warned.LoadOrStore(c, struct{}{}); !told && c.Options().TracesSampleRate > 0 {
+		otel.Handle(errTracingOff)
+	}
 }
 
 func result(sampled bool, ts trace.TraceState) sdktrace.SamplingResult {

@@ -2,11 +2,16 @@ package otelsentry
 
 import (
 	"context"
+	"errors"
+	"log"
 	"math"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/getsentry/sentry-go"
+	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/propagation"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
@@ -360,4 +365,56 @@ func TestSamplerClientTracingOff(t *testing.T) {
 			t.Errorf("head DSC sample_rate = %q, want 0 (baggage %q)", v, carrier[baggageHeader])
 		}
 	})
+}
+
+// TestSamplerWarnsTracingOff checks that a client with a TracesSampleRate and
+// EnableTracing false is reported, once, to OTel's error handler.
+func TestSamplerWarnsTracingOff(t *testing.T) {
+	h := &recordingErrorHandler{}
+	otel.SetErrorHandler(h)
+	t.Cleanup(h.stop)
+
+	client, err := sentry.NewClient(sentry.ClientOptions{Dsn: testDSN, TracesSampleRate: 0.5, Transport: &discardTransport{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := NewSampler(WithHub(sentry.NewHub(client, sentry.NewScope())))
+	for range 3 {
+		shouldSample(s, context.Background(), traceIDWithRand(0))
+	}
+	if got := h.errors(); len(got) != 1 || !errors.Is(got[0], errTracingOff) {
+		t.Errorf("error handler got %v, want errTracingOff once", got)
+	}
+}
+
+// recordingErrorHandler is an OTel error handler that keeps the errors it
+// is given until stopped, then logs them as OTel's default handler does. OTel
+// lets a process set its handler only once for good, so stop stands for
+// restoring the default.
+type recordingErrorHandler struct {
+	mu      sync.Mutex
+	errs    []error
+	stopped bool
+}
+
+func (h *recordingErrorHandler) Handle(err error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.stopped {
+		log.Print(err)
+		return
+	}
+	h.errs = append(h.errs, err)
+}
+
+func (h *recordingErrorHandler) errors() []error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return slices.Clone(h.errs)
+}
+
+func (h *recordingErrorHandler) stop() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.stopped = true
 }
