@@ -16,7 +16,7 @@
 //     transactions: a span with no parent or a remote parent is a
 //     transaction, its local descendants are its spans.
 //
-// Quick start, after sentry.Init:
+// Quick start, after sentry.Init with EnableTracing and a TracesSampleRate:
 //
 //	otel.SetTextMapPropagator(propagation.NewCompositeTextMapPropagator(
 //		propagation.TraceContext{}, propagation.Baggage{}, otelsentry.NewPropagator(),
