@@ -43,7 +43,10 @@ type clientInfo struct {
 	release     string
 	environment string
 	// tracing is the client's EnableTracing. Without it sentry-go samples
-	// no transaction, and the client's rate here is 0.
+	// no transaction, and neither does NewSampler, which records rate 0 in
+	// the trace state of a trace it so drops. rate stays the client's
+	// TracesSampleRate: a span that another sampler sampled must not go out
+	// with rate 0.
 	tracing   bool
 	rate      float64
 	rateText  string
@@ -80,9 +83,6 @@ func newClientInfo(c *sentry.Client) *clientInfo {
 		sendPII:     c.GetDataCollection().UserInfo.Value,
 
 		ignoreStatus: o.TraceIgnoreStatusCodes,
-	}
-	if !info.tracing {
-		info.rate = 0
 	}
 	info.rateText = formatRate(info.rate)
 	var org uint64

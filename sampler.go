@@ -106,9 +106,16 @@ func (s *Sampler) ShouldSample(p sdktrace.SamplingParameters) sdktrace.SamplingR
 	info := s.clients.info(hubFor(p.ParentContext, s.hub).Client())
 	if info != nil && !info.tracing && !s.hasRate && s.tracesSampler == nil {
 		// The client turns tracing off, and nothing here turns it on: as
-		// sentry-go does with its own transactions, sample none.
+		// sentry-go does with its own transactions, sample none, at rate 0
+		// for a trace that starts here.
 		s.warnTracingOff(info.client)
-		return result(false, psc.TraceState())
+		ts := psc.TraceState()
+		if !psc.IsValid() {
+			if next, err := ts.Insert(tracestateKey, "r:0"); err == nil {
+				ts = next
+			}
+		}
+		return result(false, ts)
 	}
 	if parentKnown && s.tracesSampler == nil {
 		return result(psc.IsSampled(), psc.TraceState())

@@ -320,7 +320,7 @@ func TestSamplerHubFromContext(t *testing.T) {
 // TestSamplerClientTracingOff checks that a client with EnableTracing false
 // turns sampling off, as it does for sentry-go's own transactions, unless
 // the sampler is given a rate or a callback of its own; and that the head
-// DSC then reports rate 0.
+// DSC agrees with the decision.
 func TestSamplerClientTracingOff(t *testing.T) {
 	client, err := sentry.NewClient(sentry.ClientOptions{Dsn: testDSN, TracesSampleRate: 1, Transport: &discardTransport{}})
 	if err != nil {
@@ -354,17 +354,34 @@ func TestSamplerClientTracingOff(t *testing.T) {
 			}
 		})
 	}
-	t.Run("head DSC", func(t *testing.T) {
-		carrier := propagation.MapCarrier{}
-		ctx := trace.ContextWithSpanContext(context.Background(), trace.NewSpanContext(trace.SpanContextConfig{
-			TraceID: traceIDWithRand(0.5), SpanID: trace.SpanID{2},
-		}))
-		NewPropagator(WithHub(hub)).Inject(ctx, carrier)
-		dsc, _ := parseDSC(carrier[baggageHeader])
-		if v, _ := dsc.Get("sample_rate"); v != "0" {
-			t.Errorf("head DSC sample_rate = %q, want 0 (baggage %q)", v, carrier[baggageHeader])
-		}
-	})
+	// The head DSC of a trace that starts here agrees with the decision:
+	// rate 0 when this sampler dropped it for the client, the client's
+	// TracesSampleRate when another sampler sampled it.
+	headDSC := []struct {
+		name    string
+		sampler sdktrace.Sampler
+		rate    string
+		sampled string
+	}{
+		{"dropped here", NewSampler(WithHub(hub)), "0", "false"},
+		{"sampled by another sampler", sdktrace.AlwaysSample(), "1", "true"},
+	}
+	for _, h := range headDSC {
+		t.Run("head DSC, "+h.name, func(t *testing.T) {
+			tp := sdktrace.NewTracerProvider(sdktrace.WithSampler(h.sampler))
+			ctx, span := tp.Tracer("t").Start(context.Background(), "GET /orders")
+			defer span.End()
+			carrier := propagation.MapCarrier{}
+			NewPropagator(WithHub(hub)).Inject(ctx, carrier)
+			dsc, _ := parseDSC(carrier[baggageHeader])
+			rate, _ := dsc.Get("sample_rate")
+			sampled, _ := dsc.Get("sampled")
+			if rate != h.rate || sampled != h.sampled {
+				t.Errorf("head DSC sample_rate %q, sampled %q; want %q, %q (baggage %q)",
+					rate, sampled, h.rate, h.sampled, carrier[baggageHeader])
+			}
+		})
+	}
 }
 
 // TestSamplerWarnsTracingOff checks that a client with a TracesSampleRate and
