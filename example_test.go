@@ -2,6 +2,7 @@ package otelsentry_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -134,4 +135,27 @@ func ExampleWithTracesSampler() {
 	// Output:
 	// GET /healthz false
 	// POST /checkout true
+}
+
+// Errors recorded on the spans of unsampled traces still reach Sentry.
+func ExampleWithUnsampledErrors() {
+	hub := newHub(0) // no trace is sampled
+	processor := otelsentry.NewSpanProcessor(otelsentry.WithHub(hub), otelsentry.WithUnsampledErrors())
+	tp := sdktrace.NewTracerProvider(
+		sdktrace.WithSampler(otelsentry.NewSampler(otelsentry.WithHub(hub), otelsentry.WithUnsampledErrors())),
+		sdktrace.WithSpanProcessor(processor),
+	)
+
+	_, span := tp.Tracer("example").Start(context.Background(), "POST /checkout")
+	span.RecordError(errors.New("card declined"))
+	fmt.Println("sampled:", span.SpanContext().IsSampled())
+	span.End()
+
+	if err := tp.Shutdown(context.Background()); err != nil {
+		fmt.Println(err)
+	}
+	fmt.Println("transactions:", processor.Stats().Transactions, "errors:", processor.Stats().Errors)
+	// Output:
+	// sampled: false
+	// transactions: 0 errors: 1
 }

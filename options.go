@@ -35,6 +35,8 @@ type config struct {
 	maxOpenSpans    int
 	openSpanTimeout time.Duration
 	queueSize       int
+
+	unsampledErrors bool
 }
 
 func newConfig(opts []Option) config {
@@ -142,6 +144,22 @@ func WithQueueSize(n int) Option {
 			c.queueSize = n
 		}
 	})
+}
+
+// WithUnsampledErrors sends the exceptions recorded on the spans of
+// unsampled traces to Sentry as error events, as Sentry's SDKs send errors
+// whatever the sampling of their trace. Give it to both constructors:
+//
+//   - NewSampler then records the spans it does not sample
+//     (sdktrace.RecordOnly instead of Drop). They stay unsampled and are
+//     propagated as such, but span.RecordError works on them, at the cost of
+//     recording every span of every trace.
+//   - NewSpanProcessor then sends the exception events of unsampled spans as
+//     error events linked to their trace and span, through WithHub's hub, else
+//     sentry.CurrentHub(). It builds no transaction for them, and nothing at
+//     all for an unsampled span without an exception.
+func WithUnsampledErrors() Option {
+	return optionFunc(func(c *config) { c.unsampledErrors = true })
 }
 
 func clampRate(r float64) float64 {

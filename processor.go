@@ -102,8 +102,8 @@ type processorStats struct {
 // sentry-go while an OTel span is active (EventHint.Context, or the request
 // of the scope) carry that span's trace and span ids.
 //
-// Options: WithHub, WithGracePeriod, WithMaxOpenSpans, WithOpenSpanTimeout
-// and WithQueueSize.
+// Options: WithHub, WithGracePeriod, WithMaxOpenSpans, WithOpenSpanTimeout,
+// WithQueueSize and WithUnsampledErrors.
 func NewSpanProcessor(opts ...Option) *SpanProcessor {
 	p := &SpanProcessor{
 		cfg:         newConfig(opts),
@@ -192,7 +192,13 @@ func isTransactionRoot(psc trace.SpanContext) bool {
 // does not block.
 func (p *SpanProcessor) OnEnd(s sdktrace.ReadOnlySpan) {
 	sc := s.SpanContext()
-	if !sc.IsSampled() || p.stopped.Load() {
+	if !sc.IsSampled() {
+		if p.cfg.unsampledErrors {
+			p.unsampledEnded(s)
+		}
+		return
+	}
+	if p.stopped.Load() {
 		return
 	}
 	ready, wake := p.table.end(sc.SpanID(), s)
@@ -203,6 +209,17 @@ func (p *SpanProcessor) OnEnd(s sdktrace.ReadOnlySpan) {
 		default:
 		}
 	}
+}
+
+// unsampledEnded hands an unsampled span that recorded exceptions to the
+// worker, which sends them as error events (WithUnsampledErrors).
+func (p *SpanProcessor) unsampledEnded(s sdktrace.ReadOnlySpan) {
+	if p.stopped.Load() || !hasException(s) {
+		return
+	}
+	seg := newSegmentOf(s.SpanContext().SpanID(), hubFor(context.Background(), p.cfg.hub), nil, 0, false)
+	seg.root, seg.errorsOnly = s, true
+	p.enqueue(seg)
 }
 
 // newSegment sets up the transaction of a root span: its hub, its frozen

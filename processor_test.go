@@ -34,6 +34,8 @@ type e2e struct {
 	prop   propagation.TextMapPropagator
 }
 
+// newE2E sets up a TracerProvider with this package's sampler and processor,
+// both given procOpts, sending to a new loopback Sentry.
 func newE2E(t *testing.T, opts sentry.ClientOptions, procOpts ...Option) *e2e {
 	t.Helper()
 	if opts.TracesSampleRate == 0 {
@@ -50,7 +52,7 @@ func newE2E(t *testing.T, opts sentry.ClientOptions, procOpts ...Option) *e2e {
 	hub := srv.Hub(opts)
 	proc := NewSpanProcessor(append([]Option{WithHub(hub)}, procOpts...)...)
 	tp := sdktrace.NewTracerProvider(
-		sdktrace.WithSampler(NewSampler(WithHub(hub))),
+		sdktrace.WithSampler(NewSampler(append([]Option{WithHub(hub)}, procOpts...)...)),
 		sdktrace.WithSpanProcessor(proc),
 		sdktrace.WithResource(resource.NewSchemaless(attribute.String("service.name", "accounts"))),
 	)
@@ -1083,5 +1085,70 @@ func TestClientFiltersApply(t *testing.T) {
 	}
 	if len(seen) != 1 || seen[0] != "GET /orders" {
 		t.Errorf("BeforeSendTransaction saw %v, want GET /orders alone", seen)
+	}
+}
+
+// TestUnsampledErrors checks that with WithUnsampledErrors the exceptions
+// recorded on the spans of an unsampled trace reach Sentry as error events
+// linked to their spans, with no transaction, and that spans without an
+// exception cost no event.
+func TestUnsampledErrors(t *testing.T) {
+	e := newE2E(t, sentry.ClientOptions{}, WithSampleRate(0), WithUnsampledErrors())
+	ctx, root := e.tracer.Start(context.Background(), "POST /checkout", trace.WithSpanKind(trace.SpanKindServer),
+		trace.WithAttributes(attribute.String("http.request.method", "POST"), attribute.String("http.route", "/checkout")))
+	_, charge := e.tracer.Start(ctx, "charge card")
+	charge.RecordError(&cardError{"card declined"})
+	charge.End()
+	_, query := e.tracer.Start(ctx, "SELECT 1")
+	query.End()
+	if root.SpanContext().IsSampled() || !root.IsRecording() {
+		t.Fatalf("root sampled %v, recording %v: want an unsampled span that records", root.SpanContext().IsSampled(), root.IsRecording())
+	}
+	root.RecordError(errors.New("checkout failed"))
+	root.End()
+	e.flush(t)
+
+	events := e.server.waitItems("event", 2)
+	bySpan := map[any]receivedItem{}
+	for _, ev := range events {
+		bySpan[lookup(ev.Item, "contexts.trace.span_id")] = ev
+		if got := lookup(ev.Item, "contexts.trace.trace_id"); got != root.SpanContext().TraceID().String() {
+			t.Errorf("error event trace_id %v, want %s", got, root.SpanContext().TraceID())
+		}
+		if got := lookup(ev.Envelope["trace"], "sampled"); got != "false" {
+			t.Errorf("error envelope DSC sampled = %v, want false", got)
+		}
+	}
+	chargeEvent, ok := bySpan[charge.SpanContext().SpanID().String()]
+	excs, _ := chargeEvent.Item["exception"].([]any)
+	if !ok || len(excs) != 1 || lookup(excs[0], "value") != "card declined" {
+		t.Errorf("no card declined event for the charge span in %v", events)
+	}
+	rootEvent, ok := bySpan[root.SpanContext().SpanID().String()]
+	if !ok || lookup(rootEvent.Item, "transaction") != "POST /checkout" {
+		t.Errorf("no event named POST /checkout for the root span in %v", events)
+	}
+	if txs := e.server.items("transaction"); len(txs) != 0 {
+		t.Errorf("got %d transactions for an unsampled trace", len(txs))
+	}
+	if s := e.proc.Stats(); s.Errors != 2 || s.Transactions != 0 {
+		t.Errorf("Stats() = %+v, want 2 errors and no transaction", s)
+	}
+}
+
+// TestUnsampledSpansWithoutTheOption checks the default: an unsampled span
+// does not record, so an error recorded on it goes nowhere and costs
+// nothing.
+func TestUnsampledSpansWithoutTheOption(t *testing.T) {
+	e := newE2E(t, sentry.ClientOptions{}, WithSampleRate(0))
+	_, root := e.tracer.Start(context.Background(), "POST /checkout")
+	if root.IsRecording() {
+		t.Error("an unsampled span records without WithUnsampledErrors")
+	}
+	root.RecordError(errors.New("checkout failed"))
+	root.End()
+	e.flush(t)
+	if s := e.proc.Stats(); s.Errors != 0 {
+		t.Errorf("Stats() = %+v, want no error event", s)
 	}
 }

@@ -41,9 +41,11 @@ type Sampler struct {
 	rate          float64
 	hasRate       bool
 	tracesSampler TracesSampler
-	clients       *clientCache
-	description   string
-	warned        sync.Map // *sentry.Client: told that its tracing is off
+	// recordUnsampled records unsampled spans: WithUnsampledErrors.
+	recordUnsampled bool
+	clients         *clientCache
+	description     string
+	warned          sync.Map // *sentry.Client: told that its tracing is off
 }
 
 var _ sdktrace.Sampler = (*Sampler)(nil)
@@ -69,19 +71,31 @@ var _ sdktrace.Sampler = (*Sampler)(nil)
 // DSC of the trace free of shared state. When the rate of a new trace is not
 // the client's TracesSampleRate, it is recorded in the trace state under the
 // key "sentry" so that the head DSC reports it.
+//
+// Unsampled spans do not record (sdktrace.Drop), unless WithUnsampledErrors
+// is given: then they record (sdktrace.RecordOnly), so that the exceptions
+// recorded on them reach Sentry.
+//
+// Options: WithHub, WithSampleRate, WithTracesSampler and
+// WithUnsampledErrors.
 func NewSampler(opts ...Option) *Sampler {
 	c := newConfig(opts)
-	desc := "otelsentry.Sampler{rate=client}"
+	desc := "rate=client"
 	if c.hasSampleRate {
-		desc = "otelsentry.Sampler{rate=" + formatRate(c.sampleRate) + "}"
+		desc = "rate=" + formatRate(c.sampleRate)
 	}
+	if c.unsampledErrors {
+		desc += ",unsampled=record"
+	}
+	desc = "otelsentry.Sampler{" + desc + "}"
 	return &Sampler{
-		hub:           c.hub,
-		rate:          c.sampleRate,
-		hasRate:       c.hasSampleRate,
-		tracesSampler: c.tracesSampler,
-		clients:       new(clientCache),
-		description:   desc,
+		hub:             c.hub,
+		rate:            c.sampleRate,
+		hasRate:         c.hasSampleRate,
+		tracesSampler:   c.tracesSampler,
+		recordUnsampled: c.unsampledErrors,
+		clients:         new(clientCache),
+		description:     desc,
 	}
 }
 
@@ -92,7 +106,7 @@ func (s *Sampler) Description() string { return s.description }
 func (s *Sampler) ShouldSample(p sdktrace.SamplingParameters) sdktrace.SamplingResult {
 	psc := trace.SpanContextFromContext(p.ParentContext)
 	if psc.IsValid() && !psc.IsRemote() {
-		return result(psc.IsSampled(), psc.TraceState())
+		return s.result(psc.IsSampled(), psc.TraceState())
 	}
 
 	var in *incoming
@@ -115,10 +129,10 @@ func (s *Sampler) ShouldSample(p sdktrace.SamplingParameters) sdktrace.SamplingR
 				ts = next
 			}
 		}
-		return result(false, ts)
+		return s.result(false, ts)
 	}
 	if parentKnown && s.tracesSampler == nil {
-		return result(psc.IsSampled(), psc.TraceState())
+		return s.result(psc.IsSampled(), psc.TraceState())
 	}
 
 	clientRate := 0.0
@@ -151,7 +165,7 @@ func (s *Sampler) ShouldSample(p sdktrace.SamplingParameters) sdktrace.SamplingR
 		if in != nil {
 			r = in.rand
 		}
-		return result(r < rate, psc.TraceState())
+		return s.result(r < rate, psc.TraceState())
 	}
 
 	ts := psc.TraceState()
@@ -160,7 +174,7 @@ func (s *Sampler) ShouldSample(p sdktrace.SamplingParameters) sdktrace.SamplingR
 			ts = next
 		}
 	}
-	return result(randSampled(randFromTraceID(p.TraceID), rate), ts)
+	return s.result(randSampled(randFromTraceID(p.TraceID), rate), ts)
 }
 
 // errTracingOff is reported once per client that sets a TracesSampleRate
@@ -179,9 +193,14 @@ func (s *Sampler) warnTracingOff(c *sentry.Client) {
 	}
 }
 
-func result(sampled bool, ts trace.TraceState) sdktrace.SamplingResult {
-	if sampled {
+// result is the sampling result of a decision. An unsampled span is still
+// recorded with WithUnsampledErrors, so that its exceptions can be sent.
+func (s *Sampler) result(sampled bool, ts trace.TraceState) sdktrace.SamplingResult {
+	switch {
+	case sampled:
 		return sdktrace.SamplingResult{Decision: sdktrace.RecordAndSample, Tracestate: ts}
+	case s.recordUnsampled:
+		return sdktrace.SamplingResult{Decision: sdktrace.RecordOnly, Tracestate: ts}
 	}
 	return sdktrace.SamplingResult{Decision: sdktrace.Drop, Tracestate: ts}
 }

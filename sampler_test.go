@@ -269,8 +269,17 @@ func TestOwnOTelSampler(t *testing.T) {
 }
 
 func TestSamplerDescription(t *testing.T) {
-	if d := NewSampler(WithSampleRate(0.5)).Description(); d != "otelsentry.Sampler{rate=0.5}" {
-		t.Errorf("Description = %q", d)
+	for _, tt := range []struct {
+		opts []Option
+		want string
+	}{
+		{nil, "otelsentry.Sampler{rate=client}"},
+		{[]Option{WithSampleRate(0.5)}, "otelsentry.Sampler{rate=0.5}"},
+		{[]Option{WithUnsampledErrors()}, "otelsentry.Sampler{rate=client,unsampled=record}"},
+	} {
+		if d := NewSampler(tt.opts...).Description(); d != tt.want {
+			t.Errorf("Description = %q, want %q", d, tt.want)
+		}
 	}
 }
 

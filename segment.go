@@ -17,6 +17,9 @@ type segment struct {
 	incoming *incoming // the frozen DSC; nil for a trace that starts here
 	maxSpans int
 	followUp bool // the root's parent was sent in an earlier transaction
+	// errorsOnly marks an unsampled span ended with exceptions, to send as
+	// error events alone (WithUnsampledErrors).
+	errorsOnly bool
 
 	root     sdktrace.ReadOnlySpan   // set when the root ends
 	children []sdktrace.ReadOnlySpan // ended descendants, at most maxSpans

@@ -108,7 +108,9 @@ func (p *SpanProcessor) send(seg *segment) {
 	defer func() { seg.root, seg.children = nil, nil }()
 	client := seg.hub.Client()
 	if !client.IsEnabled() { // no client bound: sentry-go's no-op one
-		p.stats.noClient.Add(1)
+		if !seg.errorsOnly {
+			p.stats.noClient.Add(1)
+		}
 		return
 	}
 	info := p.clients.info(client)
@@ -116,6 +118,10 @@ func (p *SpanProcessor) send(seg *segment) {
 		return
 	}
 	p.worker.clients[client] = struct{}{}
+	if seg.errorsOnly {
+		p.sendErrors(client, seg, info)
+		return
+	}
 
 	dsc := DynamicSamplingContext{}
 	if seg.incoming != nil {
@@ -140,6 +146,25 @@ func (p *SpanProcessor) send(seg *segment) {
 		p.stats.transactions.Add(1)
 	}
 	for _, ev := range errs {
+		if client.CaptureEvent(ev, nil, scope) != nil {
+			p.stats.errors.Add(1)
+		}
+	}
+}
+
+// sendErrors sends the exception events of an unsampled span as error
+// events, with this service's DSC for the trace: the caller's frozen one is
+// not known without tracking unsampled spans from their start.
+func (p *SpanProcessor) sendErrors(client *sentry.Client, seg *segment, info *clientInfo) {
+	root := seg.root
+	scope := p.scopeFor(seg, headDSC(root.SpanContext(), info))
+	a := readSpanAttrs(root.Attributes())
+	m := mapFrom(root.Name(), root.SpanKind(), &a)
+	transaction := "" // a child's transaction is not known
+	if isTransactionRoot(root.Parent()) {
+		transaction = m.name
+	}
+	for _, ev := range appendExceptions(nil, root, m.op, transaction) {
 		if client.CaptureEvent(ev, nil, scope) != nil {
 			p.stats.errors.Add(1)
 		}
