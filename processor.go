@@ -70,7 +70,8 @@ type Stats struct {
 	// Errors is the number of error events made from exception span events.
 	Errors uint64
 	// QueueDropped is the number of transactions dropped because the queue
-	// to the worker was full.
+	// to the worker was full. With WithUnsampledErrors it also counts the
+	// unsampled spans whose errors were dropped so.
 	QueueDropped uint64
 	// SpansDropped is the number of ended spans left out of transactions
 	// past the client's MaxSpans; sentry-go also reports them as client
