@@ -6,13 +6,7 @@ import (
 )
 
 // The mapping tests read one span at a time; the processor reads a span's
-// attributes once for all three (factsOf).
-
-// mapSpan is mapFrom for the span s.
-func mapSpan(s sdktrace.ReadOnlySpan) spanMapping {
-	a := readSpanAttrs(s.Attributes())
-	return mapFrom(s.Name(), s.SpanKind(), &a)
-}
+// attributes once for the mapping, the status and the data (factsOf).
 
 // statusFor is statusFrom for the span s.
 func statusFor(s sdktrace.ReadOnlySpan) sentry.SpanStatus {

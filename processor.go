@@ -3,7 +3,6 @@ package otelsentry
 import (
 	"context"
 	"errors"
-	"sync"
 	"sync/atomic"
 
 	"github.com/getsentry/sentry-go"
@@ -42,10 +41,9 @@ type SpanProcessor struct {
 	quit    chan struct{}      // closed by Shutdown
 	done    chan struct{}      // closed when the worker has returned
 
-	stopped      atomic.Bool
-	shutdownOnce sync.Once
-	shutdownCtx  context.Context // set before quit is closed
-	shutdownErr  error           // set before done is closed
+	stopped     atomic.Bool     // set once, by the first Shutdown
+	shutdownCtx context.Context // set before quit is closed
+	shutdownErr error           // set before done is closed
 
 	resolverClient atomic.Pointer[sentry.Client] // last client given the trace resolver
 	placeholder    *sentry.Span                  // stands for spans dropped past MaxSpans
@@ -117,7 +115,9 @@ func NewSpanProcessor(opts ...Option) *SpanProcessor {
 	}
 	p.queue = make(chan *segment, p.cfg.queueSize)
 	p.table.init(p.cfg)
-	p.registerResolver(hubFor(context.Background(), p.cfg.hub).Client())
+	if info := p.clients.info(p.defaultHub().Client()); info != nil {
+		p.registerResolver(info.client)
+	}
 	go p.run()
 	return p
 }
@@ -192,14 +192,14 @@ func isTransactionRoot(psc trace.SpanContext) bool {
 // the worker when its root and every child have ended. It does no I/O and
 // does not block.
 func (p *SpanProcessor) OnEnd(s sdktrace.ReadOnlySpan) {
+	if p.stopped.Load() {
+		return
+	}
 	sc := s.SpanContext()
 	if !sc.IsSampled() {
 		if p.cfg.unsampledErrors {
 			p.unsampledEnded(s)
 		}
-		return
-	}
-	if p.stopped.Load() {
 		return
 	}
 	ready, wake := p.table.end(sc.SpanID(), s)
@@ -213,14 +213,24 @@ func (p *SpanProcessor) OnEnd(s sdktrace.ReadOnlySpan) {
 }
 
 // unsampledEnded hands an unsampled span that recorded exceptions to the
-// worker, which sends them as error events (WithUnsampledErrors).
+// worker, which sends them as error events (WithUnsampledErrors): a segment
+// whose root is unsampled.
 func (p *SpanProcessor) unsampledEnded(s sdktrace.ReadOnlySpan) {
-	if p.stopped.Load() || !hasException(s) {
+	if !hasException(s) {
 		return
 	}
-	seg := newSegmentOf(s.SpanContext().SpanID(), hubFor(context.Background(), p.cfg.hub), nil, 0, false)
-	seg.root, seg.errorsOnly = s, true
+	seg := newSegmentOf(s.SpanContext().SpanID(), p.defaultHub(), nil, 0, false)
+	seg.root = s
 	p.enqueue(seg)
+}
+
+// defaultHub is the hub of spans whose context is not known: WithHub's,
+// else sentry.CurrentHub().
+func (p *SpanProcessor) defaultHub() *sentry.Hub {
+	if p.cfg.hub != nil {
+		return p.cfg.hub
+	}
+	return sentry.CurrentHub()
 }
 
 // newSegment sets up the transaction of a root span: its hub, its frozen
@@ -228,9 +238,9 @@ func (p *SpanProcessor) unsampledEnded(s sdktrace.ReadOnlySpan) {
 func (p *SpanProcessor) newSegment(parent context.Context, sc trace.SpanContext, followUp bool) *segment {
 	hub := hubFor(parent, p.cfg.hub)
 	maxSpans := defaultMaxSpans
-	if c := hub.Client(); c.IsEnabled() {
-		maxSpans = p.clients.info(c).maxSpans
-		p.registerResolver(c)
+	if info := p.clients.info(hub.Client()); info != nil {
+		maxSpans = info.maxSpans
+		p.registerResolver(info.client)
 	}
 	return newSegmentOf(sc.SpanID(), hub, incomingForTrace(parent, sc.TraceID()), maxSpans, followUp)
 }
@@ -243,10 +253,10 @@ const segmentSizeHint = 16
 // hub has no client yet.
 const defaultMaxSpans = 1000
 
-// registerResolver installs on c the resolver that links errors captured
-// with an OTel context to the active span.
+// registerResolver installs on c, an enabled client, the resolver that
+// links errors captured with an OTel context to the active span.
 func (p *SpanProcessor) registerResolver(c *sentry.Client) {
-	if !c.IsEnabled() || p.resolverClient.Load() == c {
+	if p.resolverClient.Load() == c {
 		return
 	}
 	c.SetExternalContextTraceResolver(resolveTrace)
@@ -305,16 +315,11 @@ func (p *SpanProcessor) ForceFlush(ctx context.Context) error {
 // afterwards are ignored. Only the first call does anything; it returns
 // ctx's error if ctx ends first.
 func (p *SpanProcessor) Shutdown(ctx context.Context) error {
-	first := false
-	p.shutdownOnce.Do(func() {
-		first = true
-		p.stopped.Store(true)
-		p.shutdownCtx = ctx
-		close(p.quit)
-	})
-	if !first {
+	if !p.stopped.CompareAndSwap(false, true) {
 		return nil
 	}
+	p.shutdownCtx = ctx
+	close(p.quit)
 	select {
 	case <-p.done:
 		return p.shutdownErr

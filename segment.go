@@ -17,14 +17,12 @@ type segment struct {
 	incoming *incoming // the frozen DSC; nil for a trace that starts here
 	maxSpans int
 	followUp bool // the root's parent was sent in an earlier transaction
-	// errorsOnly marks an unsampled span ended with exceptions, to send as
-	// error events alone (WithUnsampledErrors).
-	errorsOnly bool
 
 	root     sdktrace.ReadOnlySpan   // set when the root ends
 	children []sdktrace.ReadOnlySpan // ended descendants, at most maxSpans
-	heaped   bool                    // children is a max-heap by start time
-	dropped  int                     // ended descendants left out past maxSpans
+	// dropped counts the ended descendants left out past maxSpans. From
+	// the first, children is a max-heap by start time.
+	dropped int
 
 	entries []*spanEntry // every span mapped to this segment
 	// entriesBuf and rootEntry spare a segment of a typical request the
@@ -67,11 +65,10 @@ func (s *segment) addChild(span sdktrace.ReadOnlySpan) {
 	if s.maxSpans == 0 {
 		return
 	}
-	if !s.heaped {
+	if s.dropped == 1 { // the first drop: make children a heap
 		for i := len(s.children)/2 - 1; i >= 0; i-- {
 			s.siftDown(i)
 		}
-		s.heaped = true
 	}
 	if span.StartTime().Before(s.children[0].StartTime()) {
 		s.children[0] = span

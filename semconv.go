@@ -6,6 +6,7 @@ import (
 
 	"github.com/getsentry/sentry-go"
 	"go.opentelemetry.io/otel/attribute"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
 )
 
@@ -83,6 +84,12 @@ type spanMapping struct {
 	description string
 	// source tells how name was built. Never empty, never "unknown".
 	source sentry.TransactionSource
+}
+
+// mapSpan is mapFrom for the span s, when nothing else of it is needed.
+func mapSpan(s sdktrace.ReadOnlySpan) spanMapping {
+	a := readSpanAttrs(s.Attributes())
+	return mapFrom(s.Name(), s.SpanKind(), &a)
 }
 
 // spanAttrs holds the attributes of one span that the mapping reads, taken
@@ -266,7 +273,7 @@ func httpMapping(name string, kind trace.SpanKind, a *spanAttrs) spanMapping {
 		target, source = a.serverTarget()
 	case trace.SpanKindClient:
 		m.op = "http.client"
-		target, source = a.clientTarget()
+		fallthrough
 	default:
 		target, source = a.clientTarget()
 	}

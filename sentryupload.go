@@ -21,29 +21,21 @@ const sentryKeyParam = "sentry_key="
 // spans of any other kind and when dsnHost is empty.
 func isSentryUpload(s sdktrace.ReadOnlySpan, dsnHost, project string) bool {
 	if dsnHost == "" || s.SpanKind() != trace.SpanKindClient {
+		return false // before reading the attributes
+	}
+	a := readSpanAttrs(s.Attributes())
+	return a.isSentryUpload(s.SpanKind(), dsnHost, project)
+}
+
+// isSentryUpload is isSentryUpload for a span of kind kind whose attributes
+// a holds (readSpanAttrs).
+func (a *spanAttrs) isSentryUpload(kind trace.SpanKind, dsnHost, project string) bool {
+	if dsnHost == "" || kind != trace.SpanKindClient {
 		return false
 	}
-	var full, host, path, query string
-	for _, kv := range s.Attributes() {
-		switch kv.Key {
-		case keyURLFull:
-			full = semconvString(kv.Value)
-		case keyHTTPURL:
-			keepOrSet(&full, kv.Value)
-		case keyServerAddress:
-			host = semconvString(kv.Value)
-		case keyNetPeerName:
-			keepOrSet(&host, kv.Value)
-		case keyURLPath:
-			path = semconvString(kv.Value)
-		case keyHTTPTarget:
-			keepOrSet(&path, kv.Value)
-		case keyURLQuery:
-			query = semconvString(kv.Value)
-		}
-	}
-	if full != "" {
-		host, path, query = splitURL(full)
+	host, path, query := a.serverAddress, a.urlPath, a.urlQuery
+	if a.urlFull != "" {
+		host, path, query = splitURL(a.urlFull)
 	} else if i := strings.IndexByte(path, '?'); i >= 0 {
 		path, query = path[:i], path[i+1:]
 	}

@@ -155,16 +155,14 @@ func (t *spanTable) forget(e *spanEntry, stats *processorStats) *segment {
 	return nil
 }
 
-// evictOverCap forgets the oldest entry while more than maxTracked are
-// tracked. Callers hold mu.
+// evictOverCap forgets the oldest entry when more than maxTracked are
+// tracked, and returns a segment that the loss completed. Called after each
+// track, which adds one entry, so one eviction is enough. Callers hold mu.
 func (t *spanTable) evictOverCap(stats *processorStats) *segment {
-	var ready *segment
-	for t.order.n > t.maxTracked {
-		if seg := t.forget(t.order.head, stats); seg != nil {
-			ready = seg // at most one per call: a segment completes once
-		}
+	if t.order.n > t.maxTracked {
+		return t.forget(t.order.head, stats)
 	}
-	return ready
+	return nil
 }
 
 // expire forgets the open spans older than the timeout, and returns the

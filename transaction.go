@@ -49,19 +49,20 @@ const transactionBudget = maxTransactionBytes * 8 / 10
 // the error events are made all the same.
 func (p *SpanProcessor) buildTransaction(seg *segment, info *clientInfo) (tx *sentry.Event, errs []*sentry.Event, overBudget int) {
 	root := seg.root
-	f := factsOf(root, instrumentation.Scope{}, info.sendPII) // the transaction names its scope
-	m := f.mapping
-	sc := root.SpanContext()
-	if !seg.followUp && info.ignoresStatus(f.httpStatus) {
+	ra := readSpanAttrs(root.Attributes())
+	if !seg.followUp && info.ignoresStatus(ra.httpStatus) {
+		m := mapFrom(root.Name(), root.SpanKind(), &ra)
 		errs = appendExceptions(errs, root, m.op, m.name)
 		for _, child := range seg.children {
 			if hasException(child) {
-				a := readSpanAttrs(child.Attributes())
-				errs = appendExceptions(errs, child, mapFrom(child.Name(), child.SpanKind(), &a).op, m.name)
+				errs = appendExceptions(errs, child, mapSpan(child).op, m.name)
 			}
 		}
 		return nil, errs, 0
 	}
+	f := factsOf(root, &ra, instrumentation.Scope{}, info.sendPII) // the transaction names its scope
+	m := f.mapping
+	sc := root.SpanContext()
 
 	data := f.data
 	if seg.followUp {
@@ -82,6 +83,7 @@ func (p *SpanProcessor) buildTransaction(seg *segment, info *clientInfo) (tx *se
 		traceCtx["links"] = links
 	}
 
+	resource, resourceSize := p.worker.resourceFor(root.Resource())
 	tx = &sentry.Event{
 		Type:        "transaction",
 		Transaction: m.name,
@@ -89,20 +91,22 @@ func (p *SpanProcessor) buildTransaction(seg *segment, info *clientInfo) (tx *se
 		Timestamp:   root.EndTime(),
 		Contexts: map[string]sentry.Context{
 			stashedTraceKey: traceCtx,
-			"otel":          {"resource": p.worker.resourceFor(root.Resource())},
+			"otel":          {"resource": resource},
 		},
 		TransactionInfo: &sentry.TransactionInfo{Source: m.source},
 		Spans:           make([]*sentry.Span, 0, len(seg.children)),
 	}
 
 	errs = appendExceptions(errs, root, m.op, m.name)
-	budget := transactionBudget - dataSize(data) - dataSize(p.worker.resourceFor(root.Resource()))
+	budget := transactionBudget - dataSize(data) - resourceSize
+	rootScope := root.InstrumentationScope()
 	slices.SortFunc(seg.children, func(a, b sdktrace.ReadOnlySpan) int { return a.StartTime().Compare(b.StartTime()) })
 	for i, child := range seg.children {
-		if isSentryUpload(child, info.dsnHost, info.project) {
+		a := readSpanAttrs(child.Attributes())
+		if a.isSentryUpload(child.SpanKind(), info.dsnHost, info.project) {
 			continue
 		}
-		span := sentrySpan(child, root.InstrumentationScope(), info.sendPII)
+		span := sentrySpan(child, &a, rootScope, info.sendPII)
 		if budget -= spanSize(span); budget < 0 {
 			return tx, errs, len(seg.children) - i
 		}
@@ -159,11 +163,12 @@ func valueSize(v any) int {
 }
 
 // sentrySpan converts a child span of a transaction whose root has the
-// instrumentation scope rootScope; the span names its own scope only when it
-// differs. It builds a plain sentry.Span value, without sentry-go's
-// per-span context, lock use and recorder.
-func sentrySpan(s sdktrace.ReadOnlySpan, rootScope instrumentation.Scope, withPII bool) *sentry.Span {
-	f := factsOf(s, rootScope, withPII)
+// instrumentation scope rootScope; a holds the span's attributes
+// (readSpanAttrs). The span names its own scope only when it differs. It
+// builds a plain sentry.Span value, without sentry-go's per-span context,
+// lock use and recorder.
+func sentrySpan(s sdktrace.ReadOnlySpan, a *spanAttrs, rootScope instrumentation.Scope, withPII bool) *sentry.Span {
+	f := factsOf(s, a, rootScope, withPII)
 	sc := s.SpanContext()
 	data := f.data
 	if links := sentryLinks(s.Links()); links != nil {
@@ -186,28 +191,24 @@ func sentrySpan(s sdktrace.ReadOnlySpan, rootScope instrumentation.Scope, withPI
 // spanFacts is what the conversion needs of one span, its attributes
 // copied out of the span and read once.
 type spanFacts struct {
-	mapping    spanMapping
-	status     sentry.SpanStatus
-	data       map[string]any
-	httpStatus int64 // the HTTP status code; 0 when absent
+	mapping spanMapping
+	status  sentry.SpanStatus
+	data    map[string]any
 }
 
-// factsOf reads the span s of a transaction whose root has the
-// instrumentation scope rootScope. End-user identifiers are kept only with
-// withPII.
-func factsOf(s sdktrace.ReadOnlySpan, rootScope instrumentation.Scope, withPII bool) spanFacts {
-	attrs := s.Attributes()
-	a := readSpanAttrs(attrs)
+// factsOf reads the span s, whose attributes a holds (readSpanAttrs), of a
+// transaction whose root has the instrumentation scope rootScope. End-user
+// identifiers are kept only with withPII.
+func factsOf(s sdktrace.ReadOnlySpan, a *spanAttrs, rootScope instrumentation.Scope, withPII bool) spanFacts {
 	scope := s.InstrumentationScope()
 	o := dataOptions{
 		withScope: scope.Name != rootScope.Name || scope.Version != rootScope.Version,
 		withPII:   withPII,
 	}
 	return spanFacts{
-		mapping:    mapFrom(s.Name(), s.SpanKind(), &a),
-		status:     statusFrom(s.Status(), &a),
-		data:       spanDataFrom(s, attrs, o, nil),
-		httpStatus: a.httpStatus,
+		mapping: mapFrom(s.Name(), s.SpanKind(), a),
+		status:  statusFrom(s.Status(), a),
+		data:    spanDataFrom(s, s.Attributes(), o, nil),
 	}
 }
 

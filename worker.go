@@ -8,6 +8,7 @@ import (
 	"github.com/getsentry/sentry-go"
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/sdk/resource"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 )
 
 // workerState belongs to the worker goroutine alone.
@@ -15,6 +16,7 @@ type workerState struct {
 	clients       map[*sentry.Client]struct{} // sent to since the last flush
 	resource      *resource.Resource          // the last resource converted
 	resourceData  map[string]any
+	resourceSize  int // dataSize(resourceData)
 	reportedQueue uint64
 	reportedOpen  uint64
 }
@@ -103,26 +105,26 @@ func (p *SpanProcessor) flush(ctx context.Context) error {
 }
 
 // send turns a segment into a transaction and its exception events into
-// error events, and hands them to the segment's client.
+// error events, and hands them to the segment's client. A segment whose
+// root is unsampled (WithUnsampledErrors) sends its root's errors alone.
 func (p *SpanProcessor) send(seg *segment) {
 	defer func() { seg.root, seg.children = nil, nil }()
-	client := seg.hub.Client()
-	if !client.IsEnabled() { // no client bound: sentry-go's no-op one
-		if !seg.errorsOnly {
+	sampled := seg.root.SpanContext().IsSampled()
+	info := p.clients.info(seg.hub.Client())
+	if info == nil { // no client bound: sentry-go's no-op one
+		if sampled {
 			p.stats.noClient.Add(1)
 		}
 		return
 	}
-	info := p.clients.info(client)
 	if isSentryUpload(seg.root, info.dsnHost, info.project) {
 		return
 	}
+	client := info.client
 	p.worker.clients[client] = struct{}{}
-	if seg.errorsOnly {
-		p.sendErrors(client, seg, info)
-		return
-	}
 
+	// An unsampled span's segment has no incoming DSC: the caller's frozen
+	// one is not known without tracking unsampled spans from their start.
 	dsc := DynamicSamplingContext{}
 	if seg.incoming != nil {
 		dsc = seg.incoming.dsc
@@ -131,16 +133,12 @@ func (p *SpanProcessor) send(seg *segment) {
 	}
 	scope := p.scopeFor(seg, dsc)
 
-	tx, errs, overBudget := p.buildTransaction(seg, info)
-	if tx == nil {
-		p.stats.statusIgnored.Add(1)
-	} else if dropped := seg.dropped + overBudget; dropped > 0 {
-		p.stats.spansDropped.Add(uint64(dropped))
-		// Placeholders that the scope's event processor removes again, so
-		// that sentry-go records the drop in its client reports.
-		for range min(dropped, maxDropPlaceholders) {
-			tx.Spans = append(tx.Spans, p.placeholder)
-		}
+	var tx *sentry.Event
+	var errs []*sentry.Event
+	if sampled {
+		tx, errs = p.transactionOf(seg, info)
+	} else {
+		errs = rootErrors(seg.root)
 	}
 	if tx != nil && client.CaptureEvent(tx, nil, scope) != nil {
 		p.stats.transactions.Add(1)
@@ -152,23 +150,33 @@ func (p *SpanProcessor) send(seg *segment) {
 	}
 }
 
-// sendErrors sends the exception events of an unsampled span as error
-// events, with this service's DSC for the trace: the caller's frozen one is
-// not known without tracking unsampled spans from their start.
-func (p *SpanProcessor) sendErrors(client *sentry.Client, seg *segment, info *clientInfo) {
-	root := seg.root
-	scope := p.scopeFor(seg, headDSC(root.SpanContext(), info))
-	a := readSpanAttrs(root.Attributes())
-	m := mapFrom(root.Name(), root.SpanKind(), &a)
-	transaction := "" // a child's transaction is not known
-	if isTransactionRoot(root.Parent()) {
-		transaction = m.name
-	}
-	for _, ev := range appendExceptions(nil, root, m.op, transaction) {
-		if client.CaptureEvent(ev, nil, scope) != nil {
-			p.stats.errors.Add(1)
+// transactionOf builds the transaction of seg and its error events, and
+// counts what it leaves out: a transaction ignored for its status code (tx
+// is nil), and the spans dropped past MaxSpans or Sentry's size limit.
+func (p *SpanProcessor) transactionOf(seg *segment, info *clientInfo) (tx *sentry.Event, errs []*sentry.Event) {
+	tx, errs, overBudget := p.buildTransaction(seg, info)
+	if tx == nil {
+		p.stats.statusIgnored.Add(1)
+	} else if dropped := seg.dropped + overBudget; dropped > 0 {
+		p.stats.spansDropped.Add(uint64(dropped))
+		// Placeholders that the scope's event processor removes again, so
+		// that sentry-go records the drop in its client reports.
+		for range min(dropped, maxDropPlaceholders) {
+			tx.Spans = append(tx.Spans, p.placeholder)
 		}
 	}
+	return tx, errs
+}
+
+// rootErrors returns the error events of the exception events of s, an
+// unsampled span sent without a transaction. It names its transaction only
+// when s is one: a child's is not known.
+func rootErrors(s sdktrace.ReadOnlySpan) []*sentry.Event {
+	m := mapSpan(s)
+	if !isTransactionRoot(s.Parent()) {
+		m.name = ""
+	}
+	return appendExceptions(nil, s, m.op, m.name)
 }
 
 // maxDropPlaceholders bounds the placeholders added for one transaction.
@@ -215,13 +223,15 @@ func (p *SpanProcessor) restoreEvent(ev *sentry.Event, _ *sentry.EventHint) *sen
 	return ev
 }
 
-// resourceFor converts the resource, reusing the last conversion: a
-// TracerProvider has one resource.
-func (w *workerState) resourceFor(r *resource.Resource) map[string]any {
+// resourceFor converts the resource and estimates the size of its JSON
+// (dataSize), reusing the last conversion: a TracerProvider has one
+// resource.
+func (w *workerState) resourceFor(r *resource.Resource) (data map[string]any, size int) {
 	if r != w.resource || w.resourceData == nil {
 		w.resource, w.resourceData = r, resourceData(r)
+		w.resourceSize = dataSize(w.resourceData)
 	}
-	return w.resourceData
+	return w.resourceData, w.resourceSize
 }
 
 // reportDrops tells OTel's error handler how much was dropped since the
