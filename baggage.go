@@ -198,7 +198,11 @@ func (d DynamicSamplingContext) appendBaggage(b []byte, used int) []byte {
 		b = append(b, sentryPrefix...)
 		b = append(b, m.key...)
 		b = append(b, '=')
-		b = appendBaggageValue(b, m.value)
+		if n == len(sentryPrefix)+len(m.key)+1+len(m.value) {
+			b = append(b, m.value...) // nothing to escape: encodedMemberLen counted it
+		} else {
+			b = appendBaggageValue(b, m.value)
+		}
 		used += n
 	}
 	return b
@@ -324,10 +328,9 @@ func decodeBaggageValue(v string) (string, bool) {
 	return string(b), true
 }
 
+// appendBaggageValue appends v percent-encoded: every byte outside the W3C
+// baggage-octet range, and '%', as %XX.
 func appendBaggageValue(b []byte, v string) []byte {
-	if !needsEscape(v) {
-		return append(b, v...)
-	}
 	for i := 0; i < len(v); i++ {
 		c := v[i]
 		if isBaggageOctet(c) && c != '%' {
@@ -340,16 +343,6 @@ func appendBaggageValue(b []byte, v string) []byte {
 }
 
 const upperHex = "0123456789ABCDEF"
-
-// needsEscape reports whether a value has bytes to percent-encode.
-func needsEscape(v string) bool {
-	for i := 0; i < len(v); i++ {
-		if c := v[i]; !isBaggageOctet(c) || c == '%' {
-			return true
-		}
-	}
-	return false
-}
 
 func isHex(c byte) bool {
 	return ('0' <= c && c <= '9') || ('a' <= c && c <= 'f') || ('A' <= c && c <= 'F')

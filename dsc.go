@@ -42,11 +42,9 @@ type clientInfo struct {
 	orgID       string // decimal; empty when unknown
 	release     string
 	environment string
-	// tracing is the client's EnableTracing. Without it sentry-go samples
-	// no transaction, and neither does NewSampler, which records rate 0 in
-	// the trace state of a trace it so drops. rate stays the client's
-	// TracesSampleRate: a span that another sampler sampled must not go out
-	// with rate 0.
+	// tracing is the client's EnableTracing (see NewSampler). rate stays
+	// the client's TracesSampleRate either way: a span that another sampler
+	// sampled must not go out with rate 0.
 	tracing   bool
 	rate      float64
 	rateText  string

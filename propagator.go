@@ -128,22 +128,26 @@ func (p Propagator) Inject(ctx context.Context, carrier propagation.TextMapCarri
 	carrier.Set(sentryTraceHeader, formatSentryTrace(sc.TraceID(), sc.SpanID(), dec))
 
 	existing := carrier.Get(baggageHeader)
+	var info *clientInfo
+	if in == nil {
+		info = p.clients.info(hubFor(ctx, p.hub).Client())
+	}
+	noDSC := in == nil && info == nil || in != nil && in.dsc.Len() == 0
+	if noDSC && !strings.Contains(existing, sentryPrefix) {
+		return // nothing of Sentry's to write or to remove: leave baggage as it is
+	}
 	var b string
 	switch merge := hasMembers(existing); {
 	case in != nil && merge:
 		b = mergeBaggage(existing, in.dsc)
 	case in != nil:
 		b = in.baggage()
-	default:
-		info := p.clients.info(hubFor(ctx, p.hub).Client())
-		switch {
-		case merge && info != nil:
-			b = mergeBaggage(existing, headDSC(sc, info))
-		case merge:
-			b = mergeBaggage(existing, DynamicSamplingContext{}) // drop stale sentry- members
-		case info != nil:
-			b = headBaggage(sc, info)
-		}
+	case merge && info != nil:
+		b = mergeBaggage(existing, headDSC(sc, info))
+	case merge:
+		b = mergeBaggage(existing, DynamicSamplingContext{}) // drop stale sentry- members
+	case info != nil:
+		b = headBaggage(sc, info)
 	}
 	if b != "" || existing != "" {
 		carrier.Set(baggageHeader, b)

@@ -351,6 +351,30 @@ func TestInjectMergesExistingBaggage(t *testing.T) {
 	}
 }
 
+// TestInjectWithoutDSCLeavesBaggage checks that Inject leaves a baggage
+// header of other vendors as it is, byte for byte, when it has no DSC to
+// write: no client bound and no incoming trace, or a frozen empty DSC. Stale
+// sentry- members are still removed.
+func TestInjectWithoutDSCLeavesBaggage(t *testing.T) {
+	noClient := NewPropagator(WithHub(sentry.NewHub(nil, sentry.NewScope())))
+	local := trace.ContextWithSpanContext(context.Background(), trace.NewSpanContext(trace.SpanContextConfig{
+		TraceID: trace.TraceID{1}, SpanID: trace.SpanID{1}, TraceFlags: trace.FlagsSampled,
+	}))
+	frozenEmpty := noClient.Extract(context.Background(), propagation.MapCarrier{sentryTraceHeader: frontendSentryTrace})
+	for _, ctx := range []context.Context{local, frozenEmpty} {
+		for existing, want := range map[string]string{
+			"a=1 , b=2":            "a=1 , b=2",
+			"a=1 , sentry-x=stale": "a=1",
+		} {
+			c := propagation.MapCarrier{baggageHeader: existing}
+			noClient.Inject(ctx, c)
+			if c[baggageHeader] != want {
+				t.Errorf("baggage %q became %q, want %q", existing, c[baggageHeader], want)
+			}
+		}
+	}
+}
+
 func TestInjectSizeLimit(t *testing.T) {
 	big := strings.Repeat("x", 3000)
 	incoming := "sentry-a=" + big + ",sentry-b=" + big + ",sentry-c=" + big + ",sentry-trace_id=" + goldenTraceHex

@@ -118,23 +118,6 @@ func (s *Sampler) ShouldSample(p sdktrace.SamplingParameters) sdktrace.SamplingR
 	}
 	parentKnown := psc.IsValid() && (in == nil || in.decision != decisionDeferred)
 	info := s.clients.info(hubFor(p.ParentContext, s.hub).Client())
-	if info != nil && !info.tracing && !s.hasRate && s.tracesSampler == nil {
-		// The client turns tracing off, and nothing here turns it on: as
-		// sentry-go does with its own transactions, sample none, at rate 0
-		// for a trace that starts here.
-		s.warnTracingOff(info.client)
-		ts := psc.TraceState()
-		if !psc.IsValid() {
-			if next, err := ts.Insert(tracestateKey, "r:0"); err == nil {
-				ts = next
-			}
-		}
-		return s.result(false, ts)
-	}
-	if parentKnown && s.tracesSampler == nil {
-		return s.result(psc.IsSampled(), psc.TraceState())
-	}
-
 	clientRate := 0.0
 	if info != nil {
 		clientRate = info.rate
@@ -142,6 +125,15 @@ func (s *Sampler) ShouldSample(p sdktrace.SamplingParameters) sdktrace.SamplingR
 	rate := clientRate
 	if s.hasRate {
 		rate = s.rate
+	}
+	if info != nil && !info.tracing && !s.hasRate && s.tracesSampler == nil {
+		// The client turns tracing off, and nothing here turns it on: as
+		// sentry-go does with its own transactions, rate 0 whatever the
+		// parent decided.
+		s.warnTracingOff(info)
+		rate = 0
+	} else if parentKnown && s.tracesSampler == nil {
+		return s.result(psc.IsSampled(), psc.TraceState())
 	}
 	if s.tracesSampler != nil {
 		sc := SamplingContext{
@@ -182,13 +174,16 @@ func (s *Sampler) ShouldSample(p sdktrace.SamplingParameters) sdktrace.SamplingR
 var errTracingOff = errors.New("otelsentry: the sentry-go client has a TracesSampleRate but EnableTracing is false, " +
 	"so no trace is sampled; set ClientOptions.EnableTracing to true")
 
-// warnTracingOff tells OTel's error handler, once per client, that c looks
-// meant to trace but does not.
-func (s *Sampler) warnTracingOff(c *sentry.Client) {
-	if _, told := s.warned.Load(c); told {
+// warnTracingOff tells OTel's error handler, once per client, that the
+// client of info, whose tracing is off, looks meant to trace.
+func (s *Sampler) warnTracingOff(info *clientInfo) {
+	if info.rate == 0 {
 		return
 	}
-	if _, told := s.warned.LoadOrStore(c, struct{}{}); !told && c.Options().TracesSampleRate > 0 {
+	if _, told := s.warned.Load(info.client); told {
+		return
+	}
+	if _, told := s.warned.LoadOrStore(info.client, struct{}{}); !told {
 		otel.Handle(errTracingOff)
 	}
 }
