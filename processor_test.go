@@ -14,60 +14,12 @@ import (
 	"time"
 
 	"github.com/getsentry/sentry-go"
-	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/propagation"
-	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
 )
-
-// e2e is a TracerProvider with the processor and sampler of this package,
-// sending through sentry-go's HTTP transport to a loopback Sentry.
-type e2e struct {
-	server *sentryServer
-	hub    *sentry.Hub
-	proc   *SpanProcessor
-	tp     *sdktrace.TracerProvider
-	tracer trace.Tracer
-	prop   propagation.TextMapPropagator
-}
-
-// newE2E sets up a TracerProvider with this package's sampler and processor,
-// both given procOpts, sending to a new loopback Sentry.
-func newE2E(t *testing.T, opts sentry.ClientOptions, procOpts ...Option) *e2e {
-	t.Helper()
-	if opts.TracesSampleRate == 0 {
-		opts.TracesSampleRate = 1
-	}
-	opts.EnableTracing = true
-	if opts.Release == "" {
-		opts.Release = "backend@1.0.0"
-	}
-	if opts.Environment == "" {
-		opts.Environment = "test"
-	}
-	srv := newSentryServer(t)
-	hub := srv.Hub(opts)
-	proc := NewSpanProcessor(append([]Option{WithHub(hub)}, procOpts...)...)
-	tp := sdktrace.NewTracerProvider(
-		sdktrace.WithSampler(NewSampler(append([]Option{WithHub(hub)}, procOpts...)...)),
-		sdktrace.WithSpanProcessor(proc),
-		sdktrace.WithResource(resource.NewSchemaless(attribute.String("service.name", "accounts"))),
-	)
-	t.Cleanup(func() { _ = tp.Shutdown(context.Background()) })
-	return &e2e{server: srv, hub: hub, proc: proc, tp: tp, tracer: tp.Tracer("otelsentry/test", trace.WithInstrumentationVersion("0.1.0")), prop: NewPropagator(WithHub(hub))}
-}
-
-func (e *e2e) flush(t *testing.T) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := e.proc.ForceFlush(ctx); err != nil {
-		t.Fatalf("ForceFlush: %v", err)
-	}
-}
 
 // resetPassword records what a typical reset-password request does: a POST
 // server span, five queries, two HTTP calls and a RabbitMQ publish.
@@ -191,27 +143,6 @@ func testResetPasswordTransaction(t *testing.T, opts sentry.ClientOptions) {
 	if got := txs[0].Envelope["trace"]; !sameDSC(got, sent) {
 		t.Errorf("envelope trace %v, propagated %v", got, dscPairs(sent))
 	}
-}
-
-// lookup reads a dotted path whose keys may themselves contain dots,
-// trying the longest key first.
-func lookup(v any, dotted string) any {
-	m, ok := v.(map[string]any)
-	if !ok {
-		return nil
-	}
-	if x, ok := m[dotted]; ok {
-		return x
-	}
-	parts := strings.Split(dotted, ".")
-	for i := len(parts) - 1; i > 0; i-- {
-		if x, ok := m[strings.Join(parts[:i], ".")]; ok {
-			if r := lookup(x, strings.Join(parts[i:], ".")); r != nil {
-				return r
-			}
-		}
-	}
-	return nil
 }
 
 func sameDSC(envelopeTrace any, d DynamicSamplingContext) bool {
@@ -702,9 +633,7 @@ func TestConcurrentRequestsLoseNothing(t *testing.T) {
 }
 
 func TestQueueFullDropsWithCount(t *testing.T) {
-	h := &recordingErrorHandler{}
-	otel.SetErrorHandler(h)
-	t.Cleanup(h.stop)
+	h := newRecordingErrorHandler(t)
 	hub := newTestHub(t, sentry.ClientOptions{TracesSampleRate: 1})
 	p := NewSpanProcessor(WithHub(hub), WithQueueSize(1))
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(p))

@@ -7,7 +7,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/getsentry/sentry-go"
 	"go.opentelemetry.io/otel/baggage"
@@ -15,33 +14,6 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
 )
-
-// newTestHub returns a hub with a client that sends nothing.
-func newTestHub(t testing.TB, opts sentry.ClientOptions) *sentry.Hub {
-	t.Helper()
-	if opts.Dsn == "" {
-		opts.Dsn = testDSN
-	}
-	if opts.Transport == nil {
-		opts.Transport = &discardTransport{}
-	}
-	// Tests of a client with tracing off build their own.
-	opts.EnableTracing = true
-	c, err := sentry.NewClient(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return sentry.NewHub(c, sentry.NewScope())
-}
-
-// discardTransport is a sentry.Transport that drops every event.
-type discardTransport struct{}
-
-func (*discardTransport) Configure(sentry.ClientOptions)        {}
-func (*discardTransport) SendEvent(*sentry.Event)               {}
-func (*discardTransport) Flush(time.Duration) bool              { return true }
-func (*discardTransport) FlushWithContext(context.Context) bool { return true }
-func (*discardTransport) Close()                                {}
 
 func dscPairs(d DynamicSamplingContext) [][2]string {
 	var out [][2]string

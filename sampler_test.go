@@ -3,15 +3,11 @@ package otelsentry
 import (
 	"context"
 	"errors"
-	"log"
 	"math"
-	"slices"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/getsentry/sentry-go"
-	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/propagation"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
@@ -283,40 +279,6 @@ func TestSamplerDescription(t *testing.T) {
 	}
 }
 
-func BenchmarkShouldSample(b *testing.B) {
-	hub := newTestHub(b, sentry.ClientOptions{TracesSampleRate: 0.25})
-	samplers := []struct {
-		name string
-		s    sdktrace.Sampler
-	}{
-		{"otelsentry", NewSampler(WithHub(hub))},
-		{"parentbased-traceidratio", sdktrace.ParentBased(sdktrace.TraceIDRatioBased(0.25))},
-	}
-	child := trace.ContextWithSpanContext(context.Background(), trace.NewSpanContext(trace.SpanContextConfig{
-		TraceID: goldenTraceID, SpanID: goldenSpanID, TraceFlags: trace.FlagsSampled,
-	}))
-	remote := NewPropagator(WithHub(hub)).Extract(context.Background(), propagation.MapCarrier{sentryTraceHeader: frontendSentryTrace, baggageHeader: frontendBaggage})
-	cases := []struct {
-		name string
-		ctx  context.Context
-	}{
-		{"root", context.Background()},
-		{"local-child", child},
-		{"remote-parent", remote},
-	}
-	for _, c := range cases {
-		for _, s := range samplers {
-			b.Run(c.name+"/"+s.name, func(b *testing.B) {
-				params := sdktrace.SamplingParameters{ParentContext: c.ctx, TraceID: goldenTraceID, Name: "span", Kind: trace.SpanKindServer}
-				b.ReportAllocs()
-				for b.Loop() {
-					_ = s.s.ShouldSample(params)
-				}
-			})
-		}
-	}
-}
-
 func TestSamplerHubFromContext(t *testing.T) {
 	hub := newTestHub(t, sentry.ClientOptions{TracesSampleRate: 1})
 	s := NewSampler() // no WithHub: the hub in the parent context decides
@@ -331,11 +293,7 @@ func TestSamplerHubFromContext(t *testing.T) {
 // the sampler is given a rate or a callback of its own; and that the head
 // DSC agrees with the decision.
 func TestSamplerClientTracingOff(t *testing.T) {
-	client, err := sentry.NewClient(sentry.ClientOptions{Dsn: testDSN, TracesSampleRate: 1, Transport: &discardTransport{}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	hub := sentry.NewHub(client, sentry.NewScope())
+	hub := newTracingOffHub(t, 1)
 	remoteSampled := NewPropagator(WithHub(hub)).Extract(context.Background(),
 		propagation.MapCarrier{sentryTraceHeader: frontendSentryTrace})
 	localSampled := trace.ContextWithSpanContext(context.Background(), trace.NewSpanContext(trace.SpanContextConfig{
@@ -396,51 +354,13 @@ func TestSamplerClientTracingOff(t *testing.T) {
 // TestSamplerWarnsTracingOff checks that a client with a TracesSampleRate and
 // EnableTracing false is reported, once, to OTel's error handler.
 func TestSamplerWarnsTracingOff(t *testing.T) {
-	h := &recordingErrorHandler{}
-	otel.SetErrorHandler(h)
-	t.Cleanup(h.stop)
+	h := newRecordingErrorHandler(t)
 
-	client, err := sentry.NewClient(sentry.ClientOptions{Dsn: testDSN, TracesSampleRate: 0.5, Transport: &discardTransport{}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := NewSampler(WithHub(sentry.NewHub(client, sentry.NewScope())))
+	s := NewSampler(WithHub(newTracingOffHub(t, 0.5)))
 	for range 3 {
 		shouldSample(s, context.Background(), traceIDWithRand(0))
 	}
 	if got := h.errors(); len(got) != 1 || !errors.Is(got[0], errTracingOff) {
 		t.Errorf("error handler got %v, want errTracingOff once", got)
 	}
-}
-
-// recordingErrorHandler is an OTel error handler that keeps the errors it
-// is given until stopped, then logs them as OTel's default handler does. OTel
-// lets a process set its handler only once for good, so stop stands for
-// restoring the default.
-type recordingErrorHandler struct {
-	mu      sync.Mutex
-	errs    []error
-	stopped bool
-}
-
-func (h *recordingErrorHandler) Handle(err error) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if h.stopped {
-		log.Print(err)
-		return
-	}
-	h.errs = append(h.errs, err)
-}
-
-func (h *recordingErrorHandler) errors() []error {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return slices.Clone(h.errs)
-}
-
-func (h *recordingErrorHandler) stop() {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	h.stopped = true
 }
