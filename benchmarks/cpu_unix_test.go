@@ -1,4 +1,4 @@
-//go:build darwin || dragonfly || freebsd || netbsd || openbsd
+//go:build linux || darwin || dragonfly || freebsd || netbsd || openbsd
 
 package benchmarks
 
@@ -10,13 +10,13 @@ import (
 // processCPU returns the user and system CPU time the process has used so
 // far, on every thread: the benchmark goroutine, background workers and the
 // garbage collector.
-func processCPU() (time.Duration, bool) {
+func processCPU() (time.Duration, bool) { return rusage(syscall.RUSAGE_SELF) }
+
+// rusage returns the user and system CPU time getrusage reports for who.
+func rusage(who int) (time.Duration, bool) {
 	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+	if err := syscall.Getrusage(who, &ru); err != nil {
 		return 0, false
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()), true
 }
-
-// threadCPU reports false: only Linux measures the CPU time of one thread.
-func threadCPU() (time.Duration, bool) { return 0, false }

@@ -130,6 +130,28 @@ epmd_pid() {
   done
 }
 
+# start_failed shows the end of the broker's logs, cleans up and dies with
+# the message $1.
+start_failed() {
+  tail -n 40 "$DIR/server.out" "$DIR"/log/*.log >&2 2>/dev/null || true
+  do_stop >/dev/null 2>&1 || true
+  die "$1"
+}
+
+# wait_gone waits up to TICKS times 0.2s for every PID given to exit.
+wait_gone() {
+  local ticks=$1 pid alive
+  shift
+  for _ in $(seq 1 "$ticks"); do
+    alive=""
+    for pid in "$@"; do
+      pid_alive "$pid" && alive=1
+    done
+    [ -n "$alive" ] || return 0
+    sleep 0.2
+  done
+}
+
 do_start() {
   if running; then
     echo "$URL"
@@ -179,25 +201,14 @@ EOF
   # Wait for the AMQP listener, then for the boot to complete.
   local deadline=$((SECONDS + TIMEOUT))
   until port_open "$PORT"; do
-    if ! pid_alive "$SERVER_PID"; then
-      tail -n 40 "$DIR/server.out" "$DIR"/log/*.log >&2 2>/dev/null || true
-      do_stop >/dev/null 2>&1 || true
-      die "broker exited during startup"
-    fi
-    if [ "$SECONDS" -ge "$deadline" ]; then
-      tail -n 40 "$DIR/server.out" "$DIR"/log/*.log >&2 2>/dev/null || true
-      do_stop >/dev/null 2>&1 || true
-      die "broker did not open 127.0.0.1:$PORT within ${TIMEOUT}s"
-    fi
+    pid_alive "$SERVER_PID" || start_failed "broker exited during startup"
+    [ "$SECONDS" -lt "$deadline" ] || start_failed "broker did not open 127.0.0.1:$PORT within ${TIMEOUT}s"
     sleep 0.2
   done
   local left=$((deadline - SECONDS))
   [ "$left" -lt 5 ] && left=5
-  if ! ctl -q await_startup --timeout "$left" >/dev/null 2>&1; then
-    tail -n 40 "$DIR/server.out" "$DIR"/log/*.log >&2 2>/dev/null || true
-    do_stop >/dev/null 2>&1 || true
-    die "broker did not finish booting within ${TIMEOUT}s"
-  fi
+  ctl -q await_startup --timeout "$left" >/dev/null 2>&1 ||
+    start_failed "broker did not finish booting within ${TIMEOUT}s"
   if [ -z "$epmd_was_running" ]; then
     epmd_pid >"$EPMD_MARK" # the VM started epmd for us: stop it when done
   fi
@@ -221,10 +232,7 @@ stop_our_epmd() {
   fi
   # epmd takes a couple of seconds to exit after -kill; SIGTERM if it won't.
   ERL_EPMD_ADDRESS=127.0.0.1 epmd -kill >/dev/null 2>&1 || true
-  for _ in $(seq 1 25); do
-    pid_alive "$ep" || break
-    sleep 0.2
-  done
+  wait_gone 25 "$ep"
   if pid_alive "$ep"; then kill -TERM "$ep" 2>/dev/null || true; fi
   rm -f "$EPMD_MARK"
 }
@@ -241,10 +249,7 @@ do_stop() {
     timeout 60 "$RMQ_BIN/rabbitmqctl" -n "$NODE" -q stop >/dev/null 2>&1 || true
     # Escalate while the broker lingers: a graceful stop, TERM, then KILL.
     for step in "50 TERM" "25 KILL"; do
-      for _ in $(seq 1 "${step% *}"); do
-        pid_alive "$SERVER_PID" || pid_alive "$beam" || break
-        sleep 0.2
-      done
+      wait_gone "${step% *}" "$SERVER_PID" "$beam"
       for pid in "$SERVER_PID" "$beam"; do
         if pid_alive "$pid"; then kill -"${step#* }" "$pid" 2>/dev/null || true; fi
       done

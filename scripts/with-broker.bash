@@ -4,10 +4,7 @@
 # Expects ROOT to be the repository root.
 
 RMQ="$ROOT/scripts/rabbitmq.sh"
-STOP_BROKER=1
-if "$RMQ" status >/dev/null 2>&1; then
-  STOP_BROKER="" # someone started it before us: leave it running
-fi
+STOP_BROKER="" # set once this script starts the broker
 # shellcheck disable=SC2317  # invoked by the EXIT trap
 stop_broker() {
   local rc=$?
@@ -20,5 +17,8 @@ trap stop_broker EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-OTELSENTRY_AMQP_URL="$("$RMQ" start)"
+if ! OTELSENTRY_AMQP_URL="$("$RMQ" status 2>/dev/null)"; then
+  STOP_BROKER=1 # not running before us: ours to stop
+  OTELSENTRY_AMQP_URL="$("$RMQ" start)"
+fi
 export OTELSENTRY_AMQP_URL

@@ -38,18 +38,15 @@ var browserDSC = map[string]string{
 }
 
 func TestRequestContinuesBrowserTrace(t *testing.T) {
-	sentrySrv, hub := startSentry(t)
-	tp, prop := setup(hub)
-	defer func() { _ = tp.Shutdown(context.Background()) }()
-	srv := httptest.NewServer(newRouter(tp, prop))
+	svc := startService(t)
 
-	req, err := http.NewRequest(http.MethodGet, srv.URL+"/users/1", nil)
+	req, err := http.NewRequest(http.MethodGet, svc.srv.URL+"/users/1", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	req.Header.Set("sentry-trace", browserTrace+"-"+browserSpan+"-1")
 	req.Header.Set("baggage", browserBaggage)
-	resp, err := srv.Client().Do(req)
+	resp, err := svc.srv.Client().Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,7 +55,7 @@ func TestRequestContinuesBrowserTrace(t *testing.T) {
 		t.Fatalf("status %d, want 200", resp.StatusCode)
 	}
 
-	tx := flushAndReceive(t, srv, tp, sentrySrv)
+	tx := svc.receive(t)
 	if tx.Name != "GET /users/:id" || tx.TransactionInfo.Source != "route" {
 		t.Errorf("transaction %q (source %q), want \"GET /users/:id\" (route)", tx.Name, tx.TransactionInfo.Source)
 	}
@@ -75,12 +72,9 @@ func TestRequestContinuesBrowserTrace(t *testing.T) {
 }
 
 func TestRequestWithoutTraceStartsOne(t *testing.T) {
-	sentrySrv, hub := startSentry(t)
-	tp, prop := setup(hub)
-	defer func() { _ = tp.Shutdown(context.Background()) }()
-	srv := httptest.NewServer(newRouter(tp, prop))
+	svc := startService(t)
 
-	resp, err := srv.Client().Get(srv.URL + "/users/1")
+	resp, err := svc.srv.Client().Get(svc.srv.URL + "/users/1")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,7 +83,7 @@ func TestRequestWithoutTraceStartsOne(t *testing.T) {
 		t.Fatalf("status %d, want 200", resp.StatusCode)
 	}
 
-	tx := flushAndReceive(t, srv, tp, sentrySrv)
+	tx := svc.receive(t)
 	tc := tx.Contexts.Trace
 	if tx.Name != "GET /users/:id" || tc.Status != "ok" || tc.ParentSpanID != "" {
 		t.Errorf("transaction %q status %q parent %q, want \"GET /users/:id\" ok and no parent", tx.Name, tc.Status, tc.ParentSpanID)
@@ -105,12 +99,9 @@ func TestRequestWithoutTraceStartsOne(t *testing.T) {
 // which otelsentry follows: a request answered 404 sends no transaction.
 // Set ClientOptions.TraceIgnoreStatusCodes to [][]int{} to keep them.
 func TestNotFoundIsNotTraced(t *testing.T) {
-	sentrySrv, hub := startSentry(t)
-	tp, prop := setup(hub)
-	defer func() { _ = tp.Shutdown(context.Background()) }()
-	srv := httptest.NewServer(newRouter(tp, prop))
+	svc := startService(t)
 
-	resp, err := srv.Client().Get(srv.URL + "/users/404")
+	resp, err := svc.srv.Client().Get(svc.srv.URL + "/users/404")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -118,11 +109,8 @@ func TestNotFoundIsNotTraced(t *testing.T) {
 	if resp.StatusCode != http.StatusNotFound {
 		t.Fatalf("status %d, want 404", resp.StatusCode)
 	}
-	srv.Close()
-	if err := tp.ForceFlush(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	txs, err := sentrySrv.Transactions()
+	svc.flush(t)
+	txs, err := svc.sentry.Transactions()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -131,39 +119,55 @@ func TestNotFoundIsNotTraced(t *testing.T) {
 	}
 }
 
-// startSentry starts a fake Sentry and returns it with a hub whose client
+// service is the gin service under test, sending to a fake Sentry.
+type service struct {
+	sentry *fakesentry.Server
+	tp     *sdktrace.TracerProvider
+	srv    *httptest.Server
+}
+
+// startService starts a fake Sentry and the service, whose hub's client
 // sends to it through sentry-go's real HTTP transport.
-func startSentry(t *testing.T) (*fakesentry.Server, *sentry.Hub) {
+func startService(t *testing.T) *service {
 	t.Helper()
-	srv, err := fakesentry.Start()
+	sentrySrv, err := fakesentry.Start()
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = srv.Close() })
-	client, err := sentry.NewClient(sentry.ClientOptions{Dsn: srv.DSN(), Release: "users@1.0.0", EnableTracing: true, TracesSampleRate: 1.0})
+	t.Cleanup(func() { _ = sentrySrv.Close() })
+	client, err := sentry.NewClient(sentry.ClientOptions{Dsn: sentrySrv.DSN(), Release: "users@1.0.0", EnableTracing: true, TracesSampleRate: 1.0})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(client.Close)
-	return srv, sentry.NewHub(client, sentry.NewScope())
+	tp, prop := setup(sentry.NewHub(client, sentry.NewScope()))
+	t.Cleanup(func() { _ = tp.Shutdown(context.Background()) })
+	return &service{sentry: sentrySrv, tp: tp, srv: httptest.NewServer(newRouter(tp, prop))}
 }
 
-// flushAndReceive closes the service, which waits for its handlers and so
-// for otelgin to end their spans, flushes the tracer provider and returns
-// the one transaction Sentry received.
-func flushAndReceive(t *testing.T, srv *httptest.Server, tp *sdktrace.TracerProvider, sentrySrv *fakesentry.Server) fakesentry.Transaction {
+// flush closes the service, which waits for its handlers and so for otelgin
+// to end their spans, and flushes the tracer provider.
+func (s *service) flush(t *testing.T) {
 	t.Helper()
-	srv.Close()
+	s.srv.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if err := tp.ForceFlush(ctx); err != nil {
+	if err := s.tp.ForceFlush(ctx); err != nil {
 		t.Fatal(err)
 	}
-	txs, err := sentrySrv.WaitTransactions(ctx, 1)
+}
+
+// receive flushes and returns the one transaction Sentry received.
+func (s *service) receive(t *testing.T) fakesentry.Transaction {
+	t.Helper()
+	s.flush(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	txs, err := s.sentry.WaitTransactions(ctx, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := sentrySrv.Err(); err != nil {
+	if err := s.sentry.Err(); err != nil {
 		t.Errorf("Sentry rejected envelopes: %v", err)
 	}
 	if len(txs) != 1 {
