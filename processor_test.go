@@ -1081,3 +1081,53 @@ func TestUnsampledSpansWithoutTheOption(t *testing.T) {
 		t.Errorf("Stats() = %+v, want no error event", s)
 	}
 }
+
+// TestErrorsOfSpansLeftOut checks that the spans a transaction leaves out,
+// past Sentry's size limit or because its status code is ignored, still
+// give their error events, and that sentry-go's own uploads give none.
+func TestErrorsOfSpansLeftOut(t *testing.T) {
+	t.Run("past the size limit", func(t *testing.T) {
+		e := newE2E(t, sentry.ClientOptions{})
+		ctx, root := e.tracer.Start(context.Background(), "bulk import")
+		big := strings.Repeat("x", 10_000)
+		base := time.Now()
+		for i := range 300 {
+			_, s := e.tracer.Start(ctx, fmt.Sprintf("row-%03d", i), trace.WithTimestamp(base.Add(time.Duration(i)*time.Microsecond)),
+				trace.WithAttributes(attribute.String("payload", big)))
+			if i == 299 {
+				s.RecordError(errors.New("last row rejected"))
+			}
+			s.End()
+		}
+		root.End()
+		e.flush(t)
+		ev := e.server.waitItems("event", 1)[0]
+		excs, _ := ev.Item["exception"].([]any)
+		if len(excs) != 1 || lookup(excs[0], "value") != "last row rejected" {
+			t.Errorf("error event %v, want the last row's", ev.Item)
+		}
+		if tx := e.server.waitItems("transaction", 1)[0]; len(tx.Item["spans"].([]any)) == 300 {
+			t.Fatal("the transaction kept every span: the size limit was not reached")
+		}
+	})
+	t.Run("status code ignored", func(t *testing.T) {
+		e := newE2E(t, sentry.ClientOptions{})
+		host := strings.TrimPrefix(e.server.srv.URL, "http://")
+		ctx, root := e.tracer.Start(context.Background(), "GET /items/{id}", trace.WithSpanKind(trace.SpanKindServer),
+			trace.WithAttributes(attribute.Int("http.response.status_code", 404)))
+		_, query := e.tracer.Start(ctx, "SELECT items")
+		query.RecordError(errors.New("no such item"))
+		query.End()
+		_, upload := e.tracer.Start(ctx, "POST", trace.WithSpanKind(trace.SpanKindClient), trace.WithAttributes(
+			attribute.String("url.full", "http://"+host+"/api/42/envelope/")))
+		upload.RecordError(errors.New("upload failed"))
+		upload.End()
+		root.End()
+		e.flush(t)
+		e.server.waitItems("event", 1)
+		time.Sleep(50 * time.Millisecond)
+		if evs := e.server.items("event"); len(evs) != 1 || lookup(evs[0].Item, "contexts.trace.span_id") != query.SpanContext().SpanID().String() {
+			t.Errorf("got %d error events, want the query's alone", len(evs))
+		}
+	})
+}

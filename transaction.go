@@ -45,23 +45,55 @@ const transactionBudget = maxTransactionBytes * 8 / 10
 // the error events of its exception span events. Child spans go in the
 // order they started; those that would take the transaction past Sentry's
 // size limit are left out, and their number returned. The transaction is
-// nil when the client's TraceIgnoreStatusCodes holds its HTTP status code;
-// the error events are made all the same.
+// nil when the client's TraceIgnoreStatusCodes holds its HTTP status code.
+// The spans left out still give their error events, and sentry-go's own
+// uploads give nothing.
 func (p *SpanProcessor) buildTransaction(seg *segment, info *clientInfo) (tx *sentry.Event, errs []*sentry.Event, overBudget int) {
 	root := seg.root
 	ra := readSpanAttrs(root.Attributes())
+	var (
+		m      spanMapping
+		budget int
+	)
 	if !seg.followUp && info.ignoresStatus(ra.httpStatus) {
-		m := mapFrom(root.Name(), root.SpanKind(), &ra)
-		errs = appendExceptions(errs, root, m.op, m.name)
-		for _, child := range seg.children {
-			if hasException(child) {
-				errs = appendExceptions(errs, child, mapSpan(child).op, m.name)
+		m = mapFrom(root.Name(), root.SpanKind(), &ra)
+	} else {
+		tx, m, budget = p.transactionEvent(seg, &ra, info)
+	}
+
+	errs = appendExceptions(errs, root, m.op, m.name)
+	rootScope := root.InstrumentationScope()
+	for _, child := range seg.children {
+		a := readSpanAttrs(child.Attributes())
+		if a.isSentryUpload(child.SpanKind(), info.dsnHost, info.project) {
+			continue
+		}
+		if tx != nil && overBudget == 0 {
+			span := sentrySpan(child, &a, rootScope, info.sendPII)
+			if budget -= spanSize(span); budget >= 0 {
+				tx.Spans = append(tx.Spans, span)
+				errs = appendExceptions(errs, child, span.Op, m.name)
+				continue
 			}
 		}
-		return nil, errs, 0
+		if tx != nil {
+			overBudget++ // this span and every later one
+		}
+		if hasException(child) {
+			errs = appendExceptions(errs, child, mapFrom(child.Name(), child.SpanKind(), &a).op, m.name)
+		}
 	}
-	f := factsOf(root, &ra, instrumentation.Scope{}, info.sendPII) // the transaction names its scope
-	m := f.mapping
+	return tx, errs, overBudget
+}
+
+// transactionEvent returns the transaction of seg, whose root's attributes
+// ra holds, without its spans, and what it maps the root to. It sorts the
+// children by start time, the order the spans go in, and returns the bytes
+// left for them under Sentry's size limit.
+func (p *SpanProcessor) transactionEvent(seg *segment, ra *spanAttrs, info *clientInfo) (tx *sentry.Event, m spanMapping, budget int) {
+	root := seg.root
+	f := factsOf(root, ra, instrumentation.Scope{}, info.sendPII) // the transaction names its scope
+	m = f.mapping
 	sc := root.SpanContext()
 
 	data := f.data
@@ -97,23 +129,8 @@ func (p *SpanProcessor) buildTransaction(seg *segment, info *clientInfo) (tx *se
 		Spans:           make([]*sentry.Span, 0, len(seg.children)),
 	}
 
-	errs = appendExceptions(errs, root, m.op, m.name)
-	budget := transactionBudget - dataSize(data) - resourceSize
-	rootScope := root.InstrumentationScope()
 	slices.SortFunc(seg.children, func(a, b sdktrace.ReadOnlySpan) int { return a.StartTime().Compare(b.StartTime()) })
-	for i, child := range seg.children {
-		a := readSpanAttrs(child.Attributes())
-		if a.isSentryUpload(child.SpanKind(), info.dsnHost, info.project) {
-			continue
-		}
-		span := sentrySpan(child, &a, rootScope, info.sendPII)
-		if budget -= spanSize(span); budget < 0 {
-			return tx, errs, len(seg.children) - i
-		}
-		tx.Spans = append(tx.Spans, span)
-		errs = appendExceptions(errs, child, span.Op, m.name)
-	}
-	return tx, errs, 0
+	return tx, m, transactionBudget - dataSize(data) - resourceSize
 }
 
 // spanFixedBytes estimates the JSON of a span's ids, timestamps, status and
