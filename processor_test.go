@@ -1083,8 +1083,9 @@ func TestUnsampledSpansWithoutTheOption(t *testing.T) {
 }
 
 // TestErrorsOfSpansLeftOut checks that the spans a transaction leaves out,
-// past Sentry's size limit or because its status code is ignored, still
-// give their error events, and that sentry-go's own uploads give none.
+// past Sentry's size limit, past MaxSpans or because its status code is
+// ignored, still give their error events, and that sentry-go's own uploads
+// give none.
 func TestErrorsOfSpansLeftOut(t *testing.T) {
 	t.Run("past the size limit", func(t *testing.T) {
 		e := newE2E(t, sentry.ClientOptions{})
@@ -1108,6 +1109,28 @@ func TestErrorsOfSpansLeftOut(t *testing.T) {
 		}
 		if tx := e.server.waitItems("transaction", 1)[0]; len(tx.Item["spans"].([]any)) == 300 {
 			t.Fatal("the transaction kept every span: the size limit was not reached")
+		}
+	})
+	t.Run("past MaxSpans", func(t *testing.T) {
+		e := newE2E(t, sentry.ClientOptions{MaxSpans: 3})
+		ctx, root := e.tracer.Start(context.Background(), "batch")
+		base := time.Now()
+		for i := range 6 {
+			_, s := e.tracer.Start(ctx, fmt.Sprintf("item-%d", i), trace.WithTimestamp(base.Add(time.Duration(i)*time.Millisecond)))
+			if i == 4 {
+				s.RecordError(errors.New("item 4 failed"))
+			}
+			s.End()
+		}
+		root.End()
+		e.flush(t)
+		ev := e.server.waitItems("event", 1)[0]
+		excs, _ := ev.Item["exception"].([]any)
+		if len(excs) != 1 || lookup(excs[0], "value") != "item 4 failed" {
+			t.Errorf("error event %v, want item 4's", ev.Item)
+		}
+		if tx := e.server.waitItems("transaction", 1)[0]; len(tx.Item["spans"].([]any)) != 3 {
+			t.Fatalf("the transaction has %d spans, want MaxSpans 3", len(tx.Item["spans"].([]any)))
 		}
 	})
 	t.Run("status code ignored", func(t *testing.T) {

@@ -23,6 +23,9 @@ type segment struct {
 	// dropped counts the ended descendants left out past maxSpans. From
 	// the first, children is a max-heap by start time.
 	dropped int
+	// erred holds the descendants left out past maxSpans that recorded
+	// exceptions, at most maxSpans of them, for their error events.
+	erred []sdktrace.ReadOnlySpan
 
 	entries []*spanEntry // every span mapped to this segment
 	// entriesBuf and rootEntry spare a segment of a typical request the
@@ -71,8 +74,11 @@ func (s *segment) addChild(span sdktrace.ReadOnlySpan) {
 		}
 	}
 	if span.StartTime().Before(s.children[0].StartTime()) {
-		s.children[0] = span
+		span, s.children[0] = s.children[0], span
 		s.siftDown(0)
+	}
+	if len(s.erred) < s.maxSpans && hasException(span) {
+		s.erred = append(s.erred, span) // span is the one left out
 	}
 }
 

@@ -144,7 +144,7 @@ func (t *spanTable) forget(e *spanEntry, stats *processorStats) *segment {
 	seg.open--
 	if e.id == seg.rootID {
 		stats.spansDropped.Add(uint64(len(seg.children) + seg.dropped))
-		seg.children = nil
+		seg.children, seg.erred = nil, nil
 		t.release(seg)
 		return nil
 	}

@@ -46,8 +46,8 @@ const transactionBudget = maxTransactionBytes * 8 / 10
 // order they started; those that would take the transaction past Sentry's
 // size limit are left out, and their number returned. The transaction is
 // nil when the client's TraceIgnoreStatusCodes holds its HTTP status code.
-// The spans left out still give their error events, and sentry-go's own
-// uploads give nothing.
+// The spans left out, for that, for the size limit or past MaxSpans, still
+// give their error events; sentry-go's own uploads give nothing.
 func (p *SpanProcessor) buildTransaction(seg *segment, info *clientInfo) (tx *sentry.Event, errs []*sentry.Event, overBudget int) {
 	root := seg.root
 	ra := readSpanAttrs(root.Attributes())
@@ -79,11 +79,24 @@ func (p *SpanProcessor) buildTransaction(seg *segment, info *clientInfo) (tx *se
 		if tx != nil {
 			overBudget++ // this span and every later one
 		}
-		if hasException(child) {
-			errs = appendExceptions(errs, child, mapFrom(child.Name(), child.SpanKind(), &a).op, m.name)
+		errs = appendLeftOutErrors(errs, child, &a, m.name)
+	}
+	for _, child := range seg.erred { // left out past MaxSpans
+		a := readSpanAttrs(child.Attributes())
+		if !a.isSentryUpload(child.SpanKind(), info.dsnHost, info.project) {
+			errs = appendLeftOutErrors(errs, child, &a, m.name)
 		}
 	}
 	return tx, errs, overBudget
+}
+
+// appendLeftOutErrors appends the error events of a child span, whose
+// attributes a holds, that the transaction named transaction leaves out.
+func appendLeftOutErrors(errs []*sentry.Event, child sdktrace.ReadOnlySpan, a *spanAttrs, transaction string) []*sentry.Event {
+	if !hasException(child) {
+		return errs
+	}
+	return appendExceptions(errs, child, mapFrom(child.Name(), child.SpanKind(), a).op, transaction)
 }
 
 // transactionEvent returns the transaction of seg, whose root's attributes

@@ -108,7 +108,7 @@ func (p *SpanProcessor) flush(ctx context.Context) error {
 // error events, and hands them to the segment's client. A segment whose
 // root is unsampled (WithUnsampledErrors) sends its root's errors alone.
 func (p *SpanProcessor) send(seg *segment) {
-	defer func() { seg.root, seg.children = nil, nil }()
+	defer func() { seg.root, seg.children, seg.erred = nil, nil, nil }()
 	sampled := seg.root.SpanContext().IsSampled()
 	info := p.clients.info(seg.hub.Client())
 	if info == nil { // no client bound: sentry-go's no-op one
