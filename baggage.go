@@ -30,6 +30,8 @@ var (
 	errBaggageMemberSize = errors.New("baggage: member over 4096 bytes skipped")
 	errBaggageValue      = errors.New("baggage: member with a malformed value skipped")
 	errBaggageTooMany    = errors.New("baggage: more than 64 sentry- members, the rest skipped")
+	errBaggageNumber     = errors.New("baggage: sample_rate or sample_rand that is not a plain decimal number in range skipped")
+	errBaggageDSCSize    = errors.New("baggage: sentry- members past 8192 bytes skipped")
 )
 
 // DynamicSamplingContext is the Dynamic Sampling Context (DSC) of a trace:
@@ -49,10 +51,8 @@ type dscMember struct {
 
 // Get returns the value of the DSC key, given without the sentry- prefix.
 func (d DynamicSamplingContext) Get(key string) (string, bool) {
-	for _, m := range d.members {
-		if m.key == key {
-			return m.value, true
-		}
+	if i := d.index(key); i >= 0 {
+		return d.members[i].value, true
 	}
 	return "", false
 }
@@ -129,8 +129,14 @@ func DynamicSamplingContextFromContext(ctx context.Context) (DynamicSamplingCont
 
 // parseDSC reads the sentry- members of a W3C baggage header. Members of
 // other vendors are passed over; a malformed sentry- member is skipped and
-// reported by the returned error, which names the last problem met. The
-// kept members are valid whatever the error.
+// reported by the returned error, which names the last problem met. When a
+// key comes twice the last valid member wins, as in OTel Go and sentry-go.
+// A sample_rate or sample_rand that is not a plain decimal number in range
+// (parseRate, parseRand) is skipped the same way.
+//
+// What is kept is copied out of header, so that a context holding the DSC
+// does not hold the header, and bounded by keptDSC. The kept members are
+// valid whatever the error.
 func parseDSC(header string) (DynamicSamplingContext, error) {
 	var (
 		d   DynamicSamplingContext
@@ -149,25 +155,14 @@ func parseDSC(header string) (DynamicSamplingContext, error) {
 		if !strings.HasPrefix(member, sentryPrefix) {
 			continue
 		}
-		kv, _, _ := strings.Cut(member, ";") // properties carry nothing for the DSC
-		k, v, ok := strings.Cut(kv, "=")
-		if !ok {
-			err = errBaggageMember
+		m, mErr := parseDSCMember(member)
+		if mErr != nil {
+			err = mErr
 			continue
 		}
-		k, v = trimOWS(k), trimOWS(v)
-		if len(k) == len(sentryPrefix) || !isToken(k) {
-			err = errBaggageMember
+		if i := d.index(m.key); i >= 0 {
+			d.members[i].value = m.value // the last member of a key wins
 			continue
-		}
-		value, ok := decodeBaggageValue(v)
-		if !ok {
-			err = errBaggageValue
-			continue
-		}
-		key := k[len(sentryPrefix):]
-		if _, dup := d.Get(key); dup {
-			continue // the first member of a key wins
 		}
 		if len(d.members) == maxDSCMembers {
 			err = errBaggageTooMany
@@ -176,9 +171,113 @@ func parseDSC(header string) (DynamicSamplingContext, error) {
 		if d.members == nil {
 			d.members = make([]dscMember, 0, 10)
 		}
-		d.members = append(d.members, dscMember{key: key, value: value})
+		d.members = append(d.members, m)
 	}
-	return d, err
+	kept, dropped := keptDSC(d.members)
+	if dropped {
+		err = errBaggageDSCSize
+	}
+	return DynamicSamplingContext{members: kept}, err
+}
+
+// parseDSCMember reads one sentry- member, without surrounding white space.
+func parseDSCMember(member string) (dscMember, error) {
+	kv, _, _ := strings.Cut(member, ";") // properties carry nothing for the DSC
+	k, v, ok := strings.Cut(kv, "=")
+	if !ok {
+		return dscMember{}, errBaggageMember
+	}
+	k, v = trimOWS(k), trimOWS(v)
+	if len(k) == len(sentryPrefix) || !isToken(k) {
+		return dscMember{}, errBaggageMember
+	}
+	value, ok := decodeBaggageValue(v)
+	if !ok {
+		return dscMember{}, errBaggageValue
+	}
+	key := k[len(sentryPrefix):]
+	switch key {
+	case dscSampleRate:
+		_, ok = parseRate(value)
+	case dscSampleRand:
+		_, ok = parseRand(value)
+	}
+	if !ok {
+		return dscMember{}, errBaggageNumber
+	}
+	return dscMember{key: key, value: value}, nil
+}
+
+// index returns the position of key among the members, or -1.
+func (d DynamicSamplingContext) index(key string) int {
+	for i, m := range d.members {
+		if m.key == key {
+			return i
+		}
+	}
+	return -1
+}
+
+// maxDSCBytes bounds the baggage encoding of a frozen DSC, and so what it
+// adds to every envelope it goes on and to every request it is passed on
+// with. It is the outgoing header's bound less room for the sample_rand
+// that Extract adds when the caller left it out.
+const maxDSCBytes = maxBaggageBytes - len(",sentry-sample_rand=0.000000")
+
+// sentryDSCKeys are the DSC keys Sentry defines. Past maxDSCBytes, the
+// members of other keys are dropped first.
+var sentryDSCKeys = map[string]bool{
+	dscTraceID: true, dscPublicKey: true, dscSampleRate: true, dscSampleRand: true,
+	dscSampled: true, dscRelease: true, dscEnvironment: true, dscTransaction: true,
+	dscOrgID: true, dscReplayID: true,
+}
+
+// keptDSC returns copies of the members that fit in maxDSCBytes, in their
+// order, all held by one allocation: those of the keys Sentry defines
+// first, then the others. It reports whether any member was dropped.
+func keptDSC(members []dscMember) ([]dscMember, bool) {
+	if len(members) == 0 {
+		return nil, false
+	}
+	keep := make([]bool, len(members))
+	used, size, dropped := 0, 0, false
+	for _, defined := range []bool{true, false} {
+		for i, m := range members {
+			if sentryDSCKeys[m.key] != defined {
+				continue
+			}
+			n := encodedMemberLen(m)
+			if used > 0 {
+				n++ // the comma
+			}
+			if used+n > maxDSCBytes {
+				dropped = true
+				continue
+			}
+			keep[i] = true
+			used += n
+			size += len(m.key) + len(m.value)
+		}
+	}
+	buf := make([]byte, 0, size)
+	for i, m := range members {
+		if keep[i] {
+			buf = append(buf, m.key...)
+			buf = append(buf, m.value...)
+		}
+	}
+	text := string(buf)
+	kept := make([]dscMember, 0, len(members))
+	for i, m := range members {
+		if !keep[i] {
+			continue
+		}
+		key := text[:len(m.key)]
+		value := text[len(m.key) : len(m.key)+len(m.value)]
+		text = text[len(m.key)+len(m.value):]
+		kept = append(kept, dscMember{key: key, value: value})
+	}
+	return kept, dropped
 }
 
 // appendBaggage appends the DSC as baggage members to b. used is the length

@@ -22,6 +22,8 @@ const (
 	dscRelease     = "release"
 	dscEnvironment = "environment"
 	dscOrgID       = "org_id"
+	dscTransaction = "transaction"
+	dscReplayID    = "replay_id"
 )
 
 // tracestateKey is the tracestate member in which NewSampler records the
@@ -40,6 +42,7 @@ type clientInfo struct {
 	client      *sentry.Client
 	publicKey   string
 	orgID       string // decimal; empty when unknown
+	orgNum      uint64 // orgID as a number; 0 when unknown
 	release     string
 	environment string
 	// tracing is the client's EnableTracing (see NewSampler). rate stays
@@ -93,6 +96,7 @@ func newClientInfo(c *sentry.Client) *clientInfo {
 	if o.OrgID != 0 {
 		org = o.OrgID
 	}
+	info.orgNum = org
 	if org != 0 {
 		info.orgID = strconv.FormatUint(org, 10)
 	}
@@ -217,19 +221,69 @@ func appendRand(b []byte, k uint64) []byte {
 	return append(b, digits[:]...)
 }
 
-// parseRand reads a sample_rand value: a number in [0, 1).
+// parseRand reads a sample_rand value: a plain decimal number in [0, 1)
+// (see parseDecimal).
 func parseRand(s string) (float64, bool) {
-	f, err := strconv.ParseFloat(s, 64)
-	if err != nil || !(f >= 0 && f < 1) {
-		return 0, false
-	}
-	return f, true
+	f, ok := parseDecimal(s)
+	return f, ok && f < 1
 }
 
-// parseRate reads a sample_rate value: a number in [0, 1].
+// parseRate reads a sample_rate value: a plain decimal number in [0, 1]
+// (see parseDecimal).
 func parseRate(s string) (float64, bool) {
+	f, ok := parseDecimal(s)
+	return f, ok && f <= 1
+}
+
+// maxDecimalLen bounds the numbers parseDecimal reads. Sentry's SDKs write
+// sample rates and sample_rand values in at most about 25 characters.
+const maxDecimalLen = 64
+
+// parseDecimal reads a non-negative number as Sentry's SDKs write one and
+// every SDK reads the same way: digits, an optional fraction, and an
+// optional exponent, as JavaScript's String(1e-7) and Python's repr(1e-05)
+// write small rates. A sign, a leading or trailing point, hexadecimal,
+// underscores, Inf and NaN are refused (strconv.ParseFloat, JavaScript's
+// parseFloat and Python's float each accept some of them, and each reads
+// them differently), and so is a non-zero number that is too small for a
+// float64, such as 1e-400.
+func parseDecimal(s string) (float64, bool) {
+	if s == "" || len(s) > maxDecimalLen {
+		return 0, false
+	}
+	i, nonZero := 0, false
+	digits := func() int {
+		start := i
+		for i < len(s) && '0' <= s[i] && s[i] <= '9' {
+			nonZero = nonZero || s[i] != '0'
+			i++
+		}
+		return i - start
+	}
+	if digits() == 0 {
+		return 0, false
+	}
+	if i < len(s) && s[i] == '.' {
+		i++
+		if digits() == 0 {
+			return 0, false
+		}
+	}
+	mantissaNonZero := nonZero
+	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
+		i++
+		if i < len(s) && (s[i] == '+' || s[i] == '-') {
+			i++
+		}
+		if digits() == 0 {
+			return 0, false
+		}
+	}
+	if i != len(s) {
+		return 0, false
+	}
 	f, err := strconv.ParseFloat(s, 64)
-	if err != nil || !(f >= 0 && f <= 1) {
+	if err != nil || (f == 0 && mantissaNonZero) {
 		return 0, false
 	}
 	return f, true
@@ -308,7 +362,9 @@ type headValues struct {
 
 func headValuesOf(sc trace.SpanContext, info *clientInfo) headValues {
 	rate, rateText := info.rate, info.rateText
-	if r, text, ok := rateFromTraceState(sc.TraceState()); ok {
+	if r, text, ok := rateFromTraceState(sc.TraceState()); ok && !sc.IsRemote() {
+		// Only NewSampler writes it, for a trace it starts here; a remote
+		// span context's is a caller's.
 		rate, rateText = r, text
 	}
 	sampled := sc.IsSampled()

@@ -2,6 +2,8 @@ package otelsentry
 
 import (
 	"context"
+	"errors"
+	"strconv"
 	"strings"
 
 	"github.com/getsentry/sentry-go"
@@ -25,6 +27,7 @@ import (
 type Propagator struct {
 	hub     *sentry.Hub
 	clients *clientCache
+	stats   *propagatorStats
 }
 
 var _ propagation.TextMapPropagator = Propagator{}
@@ -35,7 +38,7 @@ var _ propagation.TextMapPropagator = Propagator{}
 // used, else sentry.CurrentHub(). Other options are ignored.
 func NewPropagator(opts ...Option) Propagator {
 	c := newConfig(opts)
-	return Propagator{hub: c.hub, clients: new(clientCache)}
+	return Propagator{hub: c.hub, clients: new(clientCache), stats: new(propagatorStats)}
 }
 
 // NewSentryPropagator returns NewPropagator().
@@ -65,13 +68,41 @@ func (p Propagator) Extract(ctx context.Context, carrier propagation.TextMapCarr
 }
 
 func (p Propagator) extract(ctx context.Context, carrier propagation.TextMapCarrier) (context.Context, error) {
-	tid, sid, dec, err := parseSentryTrace(headerValue(carrier, sentryTraceHeader))
-	if err != nil {
-		return ctx, err
+	prev := trace.SpanContextFromContext(ctx)
+	raw, err := headerValue(carrier, sentryTraceHeader, maxSentryTraceBytes)
+	var (
+		tid trace.TraceID
+		sid trace.SpanID
+		dec decision
+	)
+	if err == nil {
+		tid, sid, dec, err = parseSentryTrace(raw)
 	}
-	dsc, bagErr := parseDSC(headerValue(carrier, baggageHeader))
+	if err != nil {
+		p.stats.refused(err)
+		if !prev.IsRemote() {
+			return ctx, err // nothing continued: nothing to check
+		}
+	}
+	bag, bagErr := headerValue(carrier, baggageHeader, maxBaggageBytes)
+	var dsc DynamicSamplingContext
+	if bagErr == nil {
+		dsc, bagErr = parseDSC(bag)
+	}
+	p.stats.refused(bagErr)
 	if !p.continues(ctx, dsc) {
+		p.stats.refused(errOtherOrg)
+		if prev.IsValid() {
+			// A parent that a propagator before this one extracted, from
+			// traceparent say, is the same caller's: start a new trace.
+			ctx = trace.ContextWithSpanContext(ctx, trace.SpanContext{})
+		}
 		return ctx, errOtherOrg
+	}
+	if err != nil {
+		// A W3C parent continues, without the rate of a caller's sentry
+		// tracestate member: only NewSampler writes that, for this service.
+		return p.withoutSentryTraceState(ctx, carrier, prev), err
 	}
 	in := &incoming{traceID: tid, spanID: sid, decision: dec}
 	in.dsc, in.rand = withSampleRand(dsc, tid, dec)
@@ -80,30 +111,62 @@ func (p Propagator) extract(ctx context.Context, carrier propagation.TextMapCarr
 	if dec == decisionSampled {
 		scc.TraceFlags = trace.FlagsSampled
 	}
-	if prev := trace.SpanContextFromContext(ctx); prev.IsRemote() && prev.TraceID() == tid {
-		scc.TraceState = prev.TraceState() // keep what a traceparent of the same trace brought
+	if prev.IsRemote() && prev.TraceID() == tid && p.traceStateFits(carrier) {
+		scc.TraceState = prev.TraceState().Delete(tracestateKey) // keep what a traceparent of the same trace brought
 	}
 	ctx = trace.ContextWithRemoteSpanContext(ctx, trace.NewSpanContext(scc))
 	return contextWithIncoming(ctx, in), bagErr
 }
 
-// continues applies Sentry's organization check: a trace of another
-// organization is not continued, and with StrictTraceContinuation neither
-// is one whose organization is unknown on one side.
-func (p Propagator) continues(ctx context.Context, dsc DynamicSamplingContext) bool {
-	theirs, _ := dsc.Get(dscOrgID)
-	if theirs == "" && dsc.Len() == 0 {
-		return true // nothing to compare: a bare sentry-trace header
+// withoutSentryTraceState returns ctx with the remote parent prev without
+// the tracestate member NewSampler writes, and without any tracestate when
+// the header was over maxTraceStateBytes.
+func (p Propagator) withoutSentryTraceState(ctx context.Context, carrier propagation.TextMapCarrier, prev trace.SpanContext) context.Context {
+	ts := prev.TraceState()
+	if ts.Len() == 0 {
+		return ctx
 	}
+	if p.traceStateFits(carrier) {
+		if ts.Get(tracestateKey) == "" {
+			return ctx
+		}
+		ts = ts.Delete(tracestateKey)
+	} else {
+		ts = trace.TraceState{}
+	}
+	return trace.ContextWithRemoteSpanContext(ctx, prev.WithTraceState(ts))
+}
+
+// traceStateFits reports whether the carrier's tracestate header is within
+// maxTraceStateBytes, counting one that is not.
+func (p Propagator) traceStateFits(carrier propagation.TextMapCarrier) bool {
+	_, err := headerValue(carrier, traceStateHeader, maxTraceStateBytes)
+	p.stats.refused(err)
+	return err == nil
+}
+
+// continues applies Sentry's organization check, as sentry-go does: a trace
+// of another organization is not continued, and with
+// StrictTraceContinuation neither is one whose organization is known on one
+// side only. An org_id that is not a decimal number counts as unknown.
+func (p Propagator) continues(ctx context.Context, dsc DynamicSamplingContext) bool {
 	info := p.clients.info(hubFor(ctx, p.hub).Client())
 	if info == nil {
 		return true
 	}
-	ours := info.orgID
-	if theirs != "" && ours != "" {
-		return theirs == ours
+	theirs, _ := dsc.Get(dscOrgID)
+	return orgContinues(theirs, info.orgNum, info.strictOrg)
+}
+
+func orgContinues(theirs string, ours uint64, strict bool) bool {
+	n, err := strconv.ParseUint(theirs, 10, 64)
+	if err != nil {
+		n = 0
 	}
-	return !info.strictOrg || theirs == ours
+	if n != 0 && ours != 0 && n != ours {
+		return false
+	}
+	return !strict || n == ours
 }
 
 // Inject writes sentry-trace and baggage for the span context in ctx: the
@@ -171,18 +234,46 @@ func (p Propagator) DynamicSamplingContext(ctx context.Context) DynamicSamplingC
 	return DynamicSamplingContext{}
 }
 
+// Limits on the incoming headers, checked before any other work. A header
+// over its limit is refused whole, as OTel Go's Baggage propagator refuses
+// a baggage header over 8192 bytes.
+const (
+	// maxSentryTraceBytes leaves room for a few comma-joined values around
+	// the 51 bytes of one sentry-trace value.
+	maxSentryTraceBytes = 512
+	// maxTraceStateBytes is OTel Go's bound on a tracestate (32 members of
+	// at most 256 bytes each), rounded up.
+	maxTraceStateBytes = 8192
+)
+
+const traceStateHeader = "tracestate"
+
+// errHeaderTooLarge reports an incoming header over its limit.
+var errHeaderTooLarge = errors.New("otelsentry: incoming header over its size limit refused")
+
 // headerValue returns a header of the carrier, all its values joined with
-// commas when the carrier can hold several.
-func headerValue(carrier propagation.TextMapCarrier, key string) string {
+// commas when the carrier can hold several. A header longer than limit is
+// refused with errHeaderTooLarge before anything else is done with it.
+func headerValue(carrier propagation.TextMapCarrier, key string, limit int) (string, error) {
 	if vg, ok := carrier.(propagation.ValuesGetter); ok {
 		vs := vg.Values(key)
+		n := len(vs) - 1
+		for _, v := range vs {
+			if n += len(v); n > limit {
+				return "", errHeaderTooLarge
+			}
+		}
 		switch len(vs) {
 		case 0:
-			return ""
+			return "", nil
 		case 1:
-			return vs[0]
+			return vs[0], nil
 		}
-		return strings.Join(vs, ",")
+		return strings.Join(vs, ","), nil
 	}
-	return carrier.Get(key)
+	v := carrier.Get(key)
+	if len(v) > limit {
+		return "", errHeaderTooLarge
+	}
+	return v, nil
 }

@@ -88,7 +88,7 @@ var baggageVectors = []baggageVector{
 	}},
 	{name: "properties ignored", header: "sentry-release=1.0;prop=1;flag", want: [][2]string{{"release", "1.0"}}},
 	{name: "spaces around key and value", header: " sentry-release \t= 1.0 ", want: [][2]string{{"release", "1.0"}}},
-	{name: "first member of a key wins", header: "sentry-release=1,sentry-release=2", want: [][2]string{{"release", "1"}}},
+	{name: "last member of a key wins", header: "sentry-release=1,sentry-release=2", want: [][2]string{{"release", "2"}}},
 	{name: "empty value kept", header: "sentry-release=", want: [][2]string{{"release", ""}}},
 	{name: "others only", header: "a=1,b=2", want: nil},
 	{name: "empty members", header: ",,sentry-release=1,,", want: [][2]string{{"release", "1"}}},

@@ -133,7 +133,7 @@ func (s *Sampler) ShouldSample(p sdktrace.SamplingParameters) sdktrace.SamplingR
 		s.warnTracingOff(info)
 		rate = 0
 	} else if parentKnown && s.tracesSampler == nil {
-		return s.result(psc.IsSampled(), psc.TraceState())
+		return s.result(psc.IsSampled(), withoutSentryRate(psc.TraceState()))
 	}
 	if s.tracesSampler != nil {
 		sc := SamplingContext{
@@ -152,12 +152,12 @@ func (s *Sampler) ShouldSample(p sdktrace.SamplingParameters) sdktrace.SamplingR
 
 	if psc.IsValid() {
 		// A continued trace: its DSC is frozen upstream, so the rate is not
-		// recorded here.
+		// recorded here, and a caller's record of one is not kept.
 		r := float64(randFromTraceID(p.TraceID)) / randUnits
 		if in != nil {
 			r = in.rand
 		}
-		return s.result(r < rate, psc.TraceState())
+		return s.result(r < rate, withoutSentryRate(psc.TraceState()))
 	}
 
 	ts := psc.TraceState()
@@ -198,4 +198,14 @@ func (s *Sampler) result(sampled bool, ts trace.TraceState) sdktrace.SamplingRes
 		return sdktrace.SamplingResult{Decision: sdktrace.RecordOnly, Tracestate: ts}
 	}
 	return sdktrace.SamplingResult{Decision: sdktrace.Drop, Tracestate: ts}
+}
+
+// withoutSentryRate returns ts without the member in which NewSampler
+// records the rate of a trace it starts. A remote parent's is a caller's,
+// and must not become this service's head DSC.
+func withoutSentryRate(ts trace.TraceState) trace.TraceState {
+	if ts.Get(tracestateKey) == "" {
+		return ts
+	}
+	return ts.Delete(tracestateKey)
 }

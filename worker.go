@@ -129,7 +129,13 @@ func (p *SpanProcessor) send(seg *segment) {
 	if seg.incoming != nil {
 		dsc = seg.incoming.dsc
 	} else {
-		dsc = headDSC(seg.root.SpanContext(), info)
+		sc := seg.root.SpanContext()
+		if seg.root.Parent().IsRemote() {
+			// A W3C caller's tracestate is kept by samplers other than
+			// NewSampler, but its rate record is not this service's.
+			sc = sc.WithTraceState(withoutSentryRate(sc.TraceState()))
+		}
+		dsc = headDSC(sc, info)
 	}
 	scope := p.scopeFor(seg, dsc)
 
