@@ -20,8 +20,9 @@ const (
 	// maxMemberBytes is the largest baggage member read, the limit of
 	// OpenTelemetry Go's baggage package.
 	maxMemberBytes = 4096
-	// maxDSCMembers is the most sentry- members kept from one header. A
-	// Sentry SDK sends about ten; the W3C asks receivers to keep 64 members.
+	// maxDSCMembers is the most sentry- members kept from one header, but
+	// for those of the keys Sentry defines, which are always read. A Sentry
+	// SDK sends about ten; the W3C asks receivers to keep 64 members.
 	maxDSCMembers = 64
 )
 
@@ -164,7 +165,7 @@ func parseDSC(header string) (DynamicSamplingContext, error) {
 			d.members[i].value = m.value // the last member of a key wins
 			continue
 		}
-		if len(d.members) == maxDSCMembers {
+		if len(d.members) >= maxDSCMembers && !sentryDSCKeys[m.key] {
 			err = errBaggageTooMany
 			continue
 		}

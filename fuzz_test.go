@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/getsentry/sentry-go"
+	"go.opentelemetry.io/otel/baggage"
 	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/trace"
 )
@@ -40,7 +42,7 @@ func FuzzExtract(f *testing.F) {
 		if in == nil {
 			return // another organization
 		}
-		if in.dsc.Len() > maxDSCMembers {
+		if in.dsc.Len() > maxDSCMembers+len(sentryDSCKeys) {
 			t.Fatalf("kept %d members", in.dsc.Len())
 		}
 		out := propagation.MapCarrier{}
@@ -95,6 +97,73 @@ func FuzzBaggageRoundTrip(f *testing.F) {
 		}
 		if got, _ := back.Get("release"); got != value {
 			t.Fatalf("value %q came back as %q via %q", value, got, enc)
+		}
+	})
+}
+
+// FuzzCompositeExtractInject sends arbitrary sentry-trace, baggage,
+// traceparent and tracestate headers through the README's composite
+// (TraceContext, Baggage, this propagator), then injects what was
+// extracted. What goes out must be valid W3C and Sentry headers: baggage of
+// at most 8192 bytes that OTel parses, no CR, LF or NUL anywhere. What is
+// kept must be bounded and must not hold the incoming headers.
+func FuzzCompositeExtractInject(f *testing.F) {
+	for _, v := range sentryTraceVectors {
+		f.Add(v.header, frontendBaggage, otherTraceparent, "a=1")
+	}
+	for _, v := range baggageVectors {
+		f.Add(frontendSentryTrace, v.header, "", "")
+	}
+	f.Add(frontendSentryTrace, "sentry-org_id=999", otherTraceparent, "sentry=r:1e-300")
+	f.Add("", "sentry-sample_rand=0x1p-2,sentry-sample_rate=+0.5", otherTraceparent, "")
+	f.Add(frontendSentryTrace, strings.Repeat("sentry-a=b,", 800), "", strings.Repeat(",", 9000))
+	f.Add(frontendSentryTrace, "k=v\r\nx: y,sentry-release=a%0D%0Ab%00", "", "")
+	hub := sentry.NewHub(nil, sentry.NewScope())
+	if c, err := sentry.NewClient(sentry.ClientOptions{Dsn: testDSN, EnableTracing: true, TracesSampleRate: 1, Transport: &discardTransport{}}); err == nil {
+		hub.BindClient(c)
+	}
+	p := NewPropagator(WithHub(hub))
+	comp := compositePropagator(p)
+	f.Fuzz(func(t *testing.T, sentryTrace, bag, traceparent, tracestate string) {
+		in := propagation.MapCarrier{sentryTraceHeader: sentryTrace, baggageHeader: bag, "traceparent": traceparent, "tracestate": tracestate}
+		ctx := comp.Extract(context.Background(), in)
+		if inc := incomingFromContext(ctx); inc != nil {
+			if n := len(inc.dsc.String()); n > maxBaggageBytes {
+				t.Fatalf("frozen DSC of %d bytes", n)
+			}
+			for k, v := range inc.dsc.All() {
+				for _, h := range []string{sentryTrace, bag, traceparent, tracestate} {
+					if pointsInto(k, h) || pointsInto(v, h) {
+						t.Fatalf("frozen member %q=%q holds an incoming header", k, v)
+					}
+				}
+			}
+		}
+		out := propagation.MapCarrier{}
+		comp.Inject(ctx, out)
+		for k, v := range out {
+			if strings.ContainsAny(v, "\r\n\x00") {
+				t.Fatalf("%s header holds CR, LF or NUL: %q", k, v)
+			}
+		}
+		if v, ok := out[sentryTraceHeader]; ok {
+			if _, _, _, err := parseSentryTrace(v); err != nil {
+				t.Fatalf("sentry-trace %q: %v", v, err)
+			}
+		}
+		if v, ok := out["traceparent"]; ok {
+			sc := trace.SpanContextFromContext(propagation.TraceContext{}.Extract(context.Background(), propagation.MapCarrier{"traceparent": v}))
+			if !sc.IsValid() {
+				t.Fatalf("traceparent %q is invalid", v)
+			}
+		}
+		if v := out[baggageHeader]; v != "" {
+			if len(v) > maxBaggageBytes {
+				t.Fatalf("baggage of %d bytes", len(v))
+			}
+			if _, err := baggage.Parse(v); err != nil {
+				t.Fatalf("baggage %q: %v", v, err)
+			}
 		}
 	})
 }

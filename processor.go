@@ -50,6 +50,10 @@ type SpanProcessor struct {
 
 	stats processorStats
 
+	// goroutines counts the goroutines this processor started that have
+	// not returned; Shutdown leaves none.
+	goroutines atomic.Int32
+
 	// Owned by the worker goroutine.
 	worker workerState
 }
@@ -118,7 +122,11 @@ func NewSpanProcessor(opts ...Option) *SpanProcessor {
 	if info := p.clients.info(p.defaultHub().Client()); info != nil {
 		p.registerResolver(info.client)
 	}
-	go p.run()
+	p.goroutines.Add(1)
+	go func() {
+		defer p.goroutines.Add(-1)
+		p.run()
+	}()
 	return p
 }
 

@@ -155,7 +155,7 @@ func TestParseDSCLimits(t *testing.T) {
 		b.WriteString("=v,")
 	}
 	d, err := parseDSC(b.String())
-	if d.Len() > maxDSCMembers || !errors.Is(err, errBaggageTooMany) {
+	if d.Len() > maxDSCMembers+len(sentryDSCKeys) || !errors.Is(err, errBaggageTooMany) {
 		t.Errorf("kept %d members, error %v", d.Len(), err)
 	}
 	long := "sentry-release=" + strings.Repeat("a", maxMemberBytes) + ",sentry-environment=prod"
