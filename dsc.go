@@ -59,9 +59,8 @@ type clientInfo struct {
 	// codes, alone or as inclusive [min, max] ranges, whose transactions
 	// are not sent. sentry-go makes it {{404}} when left nil.
 	ignoreStatus [][]int
-	// sendPII tells whether end-user identifiers such as IP addresses may
-	// be sent: sentry-go's DataCollection.UserInfo, or SendDefaultPII.
-	sendPII bool
+	// privacy filters span data as the client collects data.
+	privacy privacy
 
 	// clientMembers are the members of a head DSC that come from the
 	// client, the same for every trace: public_key, release, environment
@@ -81,7 +80,7 @@ func newClientInfo(c *sentry.Client) *clientInfo {
 		rate:        clampRate(o.TracesSampleRate),
 		strictOrg:   o.StrictTraceContinuation,
 		maxSpans:    o.MaxSpans,
-		sendPII:     c.GetDataCollection().UserInfo.Value,
+		privacy:     privacyOf(c),
 
 		ignoreStatus: o.TraceIgnoreStatusCodes,
 	}

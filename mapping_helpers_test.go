@@ -15,7 +15,7 @@ func statusFor(s sdktrace.ReadOnlySpan) sentry.SpanStatus {
 }
 
 // spanData is spanDataFrom for the span s, with its scope and every
-// attribute.
+// attribute unfiltered.
 func spanData(s sdktrace.ReadOnlySpan, dst map[string]any) map[string]any {
-	return spanDataFrom(s, s.Attributes(), dataOptions{withScope: true, withPII: true}, dst)
+	return spanDataFrom(s, s.Attributes(), dataOptions{withScope: true}, dst)
 }

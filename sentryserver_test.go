@@ -23,6 +23,7 @@ type sentryServer struct {
 
 	mu        sync.Mutex
 	envelopes []envelope
+	raw       []byte // every body received, as sent
 }
 
 // envelope is one parsed Sentry envelope.
@@ -78,6 +79,7 @@ func (s *sentryServer) handle(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	s.envelopes = append(s.envelopes, env)
+	s.raw = append(s.raw, body...)
 	s.mu.Unlock()
 	w.WriteHeader(http.StatusOK)
 }
@@ -138,6 +140,13 @@ func (s *sentryServer) items(typ string) []receivedItem {
 		}
 	}
 	return out
+}
+
+// rawBodies returns every body received, as sent, one after another.
+func (s *sentryServer) rawBodies() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return string(s.raw)
 }
 
 type receivedItem struct {

@@ -16,32 +16,19 @@ const (
 	dataOTelScopeVersion = "otel.scope.version"
 )
 
-// dataOptions say what spanDataFrom adds besides the attributes it always
-// keeps.
+// dataOptions say what spanDataFrom adds besides the attributes, and what
+// of those it keeps.
 type dataOptions struct {
 	// withScope adds the instrumentation scope: a child span from the same
 	// scope as its transaction leaves it to the transaction.
 	withScope bool
-	// withPII keeps the attributes that identify an end user (see
-	// isPIIAttribute), as sentry-go does with DataCollection.UserInfo (or
-	// SendDefaultPII).
-	withPII bool
-}
-
-// isPIIAttribute reports whether an attribute identifies the end user: an
-// IP address of the client or peer, or a user id. Sentry's SDKs send those
-// only when told to collect user information.
-func isPIIAttribute(key attribute.Key) bool {
-	switch key {
-	case "client.address", "network.peer.address", "net.peer.ip", "net.sock.peer.addr",
-		"http.client_ip", "enduser.id":
-		return true
-	}
-	return false
+	// privacy filters the attributes as the client collects data: see
+	// privacy. Its zero value keeps every attribute.
+	privacy privacy
 }
 
 // spanDataFrom puts attrs, the attributes of the span s, into the Sentry
-// data map dst, as o allows, and returns dst; when dst is nil a map sized
+// data map dst, filtered by o.privacy, and returns dst; when dst is nil a map sized
 // for the span is made. Values become plain Go values (see plainValue);
 // empty values are left out.
 //
@@ -66,10 +53,11 @@ func spanDataFrom(s sdktrace.ReadOnlySpan, attrs []attribute.KeyValue, o dataOpt
 		dst = make(map[string]any, n)
 	}
 	for _, kv := range attrs {
-		if !o.withPII && isPIIAttribute(kv.Key) {
+		value, ok := o.privacy.value(kv)
+		if !ok {
 			continue
 		}
-		if v, ok := plainValue(kv.Value); ok {
+		if v, ok := plainValue(value); ok {
 			dst[string(kv.Key)] = v
 		}
 	}

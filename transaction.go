@@ -69,7 +69,7 @@ func (p *SpanProcessor) buildTransaction(seg *segment, info *clientInfo) (tx *se
 			continue
 		}
 		if tx != nil && overBudget == 0 {
-			span := sentrySpan(child, &a, rootScope, info.sendPII)
+			span := sentrySpan(child, &a, rootScope, info.privacy)
 			if budget -= spanSize(span); budget >= 0 {
 				tx.Spans = append(tx.Spans, span)
 				errs = appendExceptions(errs, child, span.Op, m.name)
@@ -105,7 +105,7 @@ func appendLeftOutErrors(errs []*sentry.Event, child sdktrace.ReadOnlySpan, a *s
 // left for them under Sentry's size limit.
 func (p *SpanProcessor) transactionEvent(seg *segment, ra *spanAttrs, info *clientInfo) (tx *sentry.Event, m spanMapping, budget int) {
 	root := seg.root
-	f := factsOf(root, ra, instrumentation.Scope{}, info.sendPII) // the transaction names its scope
+	f := factsOf(root, ra, instrumentation.Scope{}, info.privacy) // the transaction names its scope
 	m = f.mapping
 	sc := root.SpanContext()
 
@@ -197,8 +197,8 @@ func valueSize(v any) int {
 // (readSpanAttrs). The span names its own scope only when it differs. It
 // builds a plain sentry.Span value, without sentry-go's per-span context,
 // lock use and recorder.
-func sentrySpan(s sdktrace.ReadOnlySpan, a *spanAttrs, rootScope instrumentation.Scope, withPII bool) *sentry.Span {
-	f := factsOf(s, a, rootScope, withPII)
+func sentrySpan(s sdktrace.ReadOnlySpan, a *spanAttrs, rootScope instrumentation.Scope, pv privacy) *sentry.Span {
+	f := factsOf(s, a, rootScope, pv)
 	sc := s.SpanContext()
 	data := f.data
 	if links := sentryLinks(s.Links()); links != nil {
@@ -227,13 +227,13 @@ type spanFacts struct {
 }
 
 // factsOf reads the span s, whose attributes a holds (readSpanAttrs), of a
-// transaction whose root has the instrumentation scope rootScope. End-user
-// identifiers are kept only with withPII.
-func factsOf(s sdktrace.ReadOnlySpan, a *spanAttrs, rootScope instrumentation.Scope, withPII bool) spanFacts {
+// transaction whose root has the instrumentation scope rootScope. Its data
+// is filtered by pv.
+func factsOf(s sdktrace.ReadOnlySpan, a *spanAttrs, rootScope instrumentation.Scope, pv privacy) spanFacts {
 	scope := s.InstrumentationScope()
 	o := dataOptions{
 		withScope: scope.Name != rootScope.Name || scope.Version != rootScope.Version,
-		withPII:   withPII,
+		privacy:   pv,
 	}
 	return spanFacts{
 		mapping: mapFrom(s.Name(), s.SpanKind(), a),
