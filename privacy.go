@@ -34,13 +34,13 @@ func privacyOf(c *sentry.Client) privacy {
 type attrClass uint8
 
 const (
-	attrPlain         attrClass = iota
-	attrUser                    // identifies the end user: kept with userInfo only
-	attrURL                     // a URL: user info removed, query values filtered
-	attrQuery                   // a query string: values filtered
-	attrTarget                  // a path with a query
-	attrRequestHeader           // http.request.header.<name>
-	attrResponseHeader          // http.response.header.<name>
+	attrPlain          attrClass = iota
+	attrUser                     // identifies the end user: kept with userInfo only
+	attrURL                      // a URL: user info removed, query values filtered
+	attrQuery                    // a query string: values filtered
+	attrTarget                   // a path with a query
+	attrRequestHeader            // http.request.header.<name>
+	attrResponseHeader           // http.response.header.<name>
 )
 
 const (
