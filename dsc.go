@@ -6,6 +6,7 @@ import (
 	"math/bits"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 
 	"github.com/getsentry/sentry-go"
@@ -61,6 +62,10 @@ type clientInfo struct {
 	ignoreStatus [][]int
 	// privacy filters span data as the client collects data.
 	privacy privacy
+	// wire is how this package encodes and sends the client's
+	// transactions itself, made on first use by wireOf.
+	wire     *wireClient
+	wireOnce sync.Once
 
 	// clientMembers are the members of a head DSC that come from the
 	// client, the same for every trace: public_key, release, environment
@@ -110,6 +115,12 @@ func newClientInfo(c *sentry.Client) *clientInfo {
 	client := DynamicSamplingContext{members: info.clientMembers}
 	info.clientBaggage = string(client.appendBaggage(nil, headDynamicMaxLen))
 	return info
+}
+
+// wireOf returns how the client's transactions are encoded and sent.
+func (c *clientInfo) wireOf() *wireClient {
+	c.wireOnce.Do(func() { c.wire = newWireClient(c.client) })
+	return c.wire
 }
 
 // ignoresStatus reports whether a transaction whose HTTP status code is code

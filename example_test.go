@@ -110,7 +110,7 @@ func ExampleNewSpanProcessor() {
 	}
 	fmt.Printf("%+v\n", processor.Stats())
 	// Output:
-	// {Transactions:1 Errors:0 QueueDropped:0 SpansDropped:0 OpenSpansDropped:0 NoClient:0 StatusIgnored:0}
+	// {Transactions:1 Errors:0 QueueDropped:0 RateLimited:0 NetworkErrors:0 SendErrors:0 Filtered:0 SpansDropped:0 OpenSpansDropped:0 NoClient:0 StatusIgnored:0}
 }
 
 // A TracesSampler keeps every checkout and drops health checks.

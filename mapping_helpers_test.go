@@ -11,7 +11,7 @@ import (
 // statusFor is statusFrom for the span s.
 func statusFor(s sdktrace.ReadOnlySpan) sentry.SpanStatus {
 	a := readSpanAttrs(s.Attributes())
-	return statusFrom(s.Status(), &a)
+	return statusFrom(s.Status().Code, s.Status().Description, &a)
 }
 
 // spanData is spanDataFrom for the span s, with its scope and every

@@ -35,6 +35,8 @@ type config struct {
 	maxOpenSpans    int
 	openSpanTimeout time.Duration
 	queueSize       int
+	maxInFlight     int
+	maxQueuedBytes  int64
 
 	unsampledErrors bool
 }
@@ -45,6 +47,8 @@ func newConfig(opts []Option) config {
 		maxOpenSpans:    DefaultMaxOpenSpans,
 		openSpanTimeout: DefaultOpenSpanTimeout,
 		queueSize:       DefaultQueueSize,
+		maxInFlight:     DefaultMaxInFlight,
+		maxQueuedBytes:  DefaultMaxQueuedBytes,
 	}
 	for _, o := range opts {
 		if o != nil {
@@ -142,6 +146,31 @@ func WithQueueSize(n int) Option {
 	return optionFunc(func(c *config) {
 		if n > 0 {
 			c.queueSize = n
+		}
+	})
+}
+
+// WithMaxInFlight sets how many envelopes NewSpanProcessor sends at once,
+// each over a kept-alive connection of its own. Sentry takes one
+// transaction per request, so this bounds what a distant Sentry receives:
+// at 50 ms a request, 32 deliver 640 transactions a second. Values below 1
+// are ignored. The default is DefaultMaxInFlight.
+func WithMaxInFlight(n int) Option {
+	return optionFunc(func(c *config) {
+		if n > 0 {
+			c.maxInFlight = n
+		}
+	})
+}
+
+// WithMaxQueuedBytes bounds the encoded envelopes waiting for a sender of
+// NewSpanProcessor. Past it envelopes are dropped, counted in
+// Stats.QueueDropped and reported to Sentry. Values below 1 are ignored. The
+// default is DefaultMaxQueuedBytes.
+func WithMaxQueuedBytes(n int64) Option {
+	return optionFunc(func(c *config) {
+		if n > 0 {
+			c.maxQueuedBytes = n
 		}
 	})
 }

@@ -3,6 +3,7 @@ package otelsentry
 import (
 	"context"
 	"errors"
+	"sync"
 	"sync/atomic"
 
 	"github.com/getsentry/sentry-go"
@@ -42,13 +43,18 @@ type SpanProcessor struct {
 	done    chan struct{}      // closed when the worker has returned
 
 	stopped     atomic.Bool     // set once, by the first Shutdown
-	shutdownCtx context.Context // set before quit is closed
-	shutdownErr error           // set before done is closed
 
 	resolverClient atomic.Pointer[sentry.Client] // last client given the trace resolver
 	placeholder    *sentry.Span                  // stands for spans dropped past MaxSpans
 
 	stats processorStats
+
+	sender *sender
+	// captured holds the clients that sentry-go sent events for since
+	// they were last flushed: their error events, and the transactions
+	// only sentry-go's pipeline can apply a client's options to. A flush
+	// that times out leaves them for the next one.
+	captured sync.Map // *sentry.Client -> struct{}
 
 	// goroutines counts the goroutines this processor started that have
 	// not returned; Shutdown leaves none.
@@ -60,21 +66,41 @@ type SpanProcessor struct {
 
 var _ sdktrace.SpanProcessor = (*SpanProcessor)(nil)
 
+// flushRequest asks the worker to hand over everything finished; it answers
+// with the pending epoch the flush then waits for.
 type flushRequest struct {
-	ctx  context.Context
-	done chan error
+	done chan uint64
 }
 
-// Stats counts what a SpanProcessor has sent and what it had to drop.
+// Stats counts what a SpanProcessor has sent and what it had to drop. Every
+// transaction dropped is also reported to Sentry in a client report, with
+// its spans, as Sentry's SDKs report theirs.
 type Stats struct {
-	// Transactions is the number of transactions handed to sentry-go.
+	// Transactions is the number of transactions Sentry accepted (a 2xx
+	// answer), and of those handed to sentry-go for a client whose options
+	// only sentry-go applies (see the README).
 	Transactions uint64
 	// Errors is the number of error events made from exception span events.
 	Errors uint64
 	// QueueDropped is the number of transactions dropped because the queue
-	// to the worker was full. With WithUnsampledErrors it also counts the
-	// unsampled spans whose errors were dropped so.
+	// to the worker, or the envelopes waiting to be sent (WithQueueSize,
+	// WithMaxQueuedBytes), were full, or were still waiting at Shutdown.
+	// With WithUnsampledErrors it also counts the unsampled spans whose
+	// errors were dropped so.
 	QueueDropped uint64
+	// RateLimited is the number of transactions dropped while Sentry's rate
+	// limits (a 429, Retry-After, X-Sentry-Rate-Limits) held.
+	RateLimited uint64
+	// NetworkErrors is the number of transactions dropped because their
+	// request failed: no connection, a timeout, Shutdown's deadline.
+	NetworkErrors uint64
+	// SendErrors is the number of transactions Sentry refused with an error
+	// status other than 429 (413 for a payload too large, another 4xx, a
+	// 5xx). They are not sent again.
+	SendErrors uint64
+	// Filtered is the number of transactions left out by the client's
+	// IgnoreTransactions, or by an event processor of the hub's scope.
+	Filtered uint64
 	// SpansDropped is the number of ended spans left out of transactions
 	// past the client's MaxSpans; sentry-go also reports them as client
 	// reports.
@@ -93,6 +119,22 @@ type Stats struct {
 
 type processorStats struct {
 	transactions, errors, queueDropped, spansDropped, openDropped, noClient, statusIgnored atomic.Uint64
+	filtered, rateLimited, networkErrors, sendErrors                                       atomic.Uint64
+}
+
+// dropped counts a transaction the sender dropped for a client report
+// reason.
+func (s *processorStats) dropped(reason string) {
+	switch reason {
+	case reasonQueueOverflow:
+		s.queueDropped.Add(1)
+	case reasonRateLimit:
+		s.rateLimited.Add(1)
+	case reasonNetworkError:
+		s.networkErrors.Add(1)
+	default:
+		s.sendErrors.Add(1)
+	}
 }
 
 // NewSpanProcessor returns a span processor that sends the spans of a
@@ -119,6 +161,7 @@ func NewSpanProcessor(opts ...Option) *SpanProcessor {
 	}
 	p.queue = make(chan *segment, p.cfg.queueSize)
 	p.table.init(p.cfg)
+	p.sender = newSender(p.cfg.maxInFlight, p.cfg.queueSize, p.cfg.maxQueuedBytes, &p.stats, &p.goroutines)
 	if info := p.clients.info(p.defaultHub().Client()); info != nil {
 		p.registerResolver(info.client)
 	}
@@ -148,6 +191,10 @@ func (p *SpanProcessor) Stats() Stats {
 		OpenSpansDropped: p.stats.openDropped.Load(),
 		NoClient:         p.stats.noClient.Load(),
 		StatusIgnored:    p.stats.statusIgnored.Load(),
+		RateLimited:      p.stats.rateLimited.Load(),
+		NetworkErrors:    p.stats.networkErrors.Load(),
+		SendErrors:       p.stats.sendErrors.Load(),
+		Filtered:         p.stats.filtered.Load(),
 	}
 }
 
@@ -293,9 +340,13 @@ func (p *SpanProcessor) enqueue(seg *segment) {
 	}
 }
 
-// ForceFlush hands every finished transaction to sentry-go, including those
-// waiting for late children, and waits until the clients have delivered
-// them. It returns ctx's error if ctx ends first, and nil after Shutdown.
+// ForceFlush hands every finished transaction over, including those
+// waiting for late children, and waits until each one accepted before the
+// call is delivered or dropped, and sentry-go has sent the events it was
+// given. The worker goes on mapping and sending meanwhile. It returns ctx's
+// error if ctx ends first: what was not delivered by then stays pending,
+// and the next ForceFlush or Shutdown waits for it again. It returns nil
+// after Shutdown.
 func (p *SpanProcessor) ForceFlush(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -303,7 +354,11 @@ func (p *SpanProcessor) ForceFlush(ctx context.Context) error {
 	if p.stopped.Load() {
 		return nil
 	}
-	req := &flushRequest{ctx: ctx, done: make(chan error, 1)}
+	return p.flush(ctx)
+}
+
+func (p *SpanProcessor) flush(ctx context.Context) error {
+	req := &flushRequest{done: make(chan uint64, 1)}
 	select {
 	case p.flushes <- req:
 	case <-ctx.Done():
@@ -311,27 +366,42 @@ func (p *SpanProcessor) ForceFlush(ctx context.Context) error {
 	case <-p.done:
 		return nil
 	}
+	var epoch uint64
 	select {
-	case err := <-req.done:
-		return err
+	case epoch = <-req.done:
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+	err := p.sender.pending.wait(ctx, epoch)
+	for c := range p.captured.Range {
+		client := c.(*sentry.Client)
+		if client.FlushWithContext(ctx) {
+			p.captured.CompareAndDelete(client, struct{}{})
+		} else if err == nil {
+			err = errFlushIncomplete
+			if ctx.Err() != nil {
+				err = ctx.Err()
+			}
+		}
+	}
+	return err
 }
 
-// Shutdown flushes as ForceFlush does, then stops the worker. Spans that end
-// afterwards are ignored. Only the first call does anything; it returns
-// ctx's error if ctx ends first.
+// Shutdown flushes as ForceFlush does, then stops the worker and the
+// senders: what is still in flight is cancelled, and every goroutine the
+// processor started has returned. Spans that end afterwards are ignored.
+// Only the first call does anything; it returns ctx's error if ctx ends
+// before everything was delivered.
 func (p *SpanProcessor) Shutdown(ctx context.Context) error {
 	if !p.stopped.CompareAndSwap(false, true) {
 		return nil
 	}
-	p.shutdownCtx = ctx
-	close(p.quit)
-	select {
-	case <-p.done:
-		return p.shutdownErr
-	case <-ctx.Done():
-		return ctx.Err()
+	err := ctx.Err()
+	if err == nil {
+		err = p.flush(ctx)
 	}
+	close(p.quit)
+	<-p.done
+	p.sender.stop()
+	return err
 }

@@ -420,8 +420,8 @@ func TestMaxSpansKeepsEarliest(t *testing.T) {
 	if d := e.proc.Stats().SpansDropped; d != 5 {
 		t.Errorf("SpansDropped = %d, want 5", d)
 	}
-	// sentry-go reports the drop in a client report, which rides along with
-	// a later envelope.
+	// The drop goes out in a client report, which rides along with a later
+	// envelope: buffer_overflow, the span buffer MaxSpans bounds being full.
 	_, next := e.tracer.Start(context.Background(), "next")
 	next.End()
 	e.flush(t)
@@ -430,7 +430,7 @@ func TestMaxSpansKeepsEarliest(t *testing.T) {
 	for _, r := range reports {
 		events, _ := r.Item["discarded_events"].([]any)
 		for _, d := range events {
-			if lookup(d, "category") == "span" && lookup(d, "reason") == "event_processor" && lookup(d, "quantity") == 5.0 {
+			if lookup(d, "category") == "span" && lookup(d, "reason") == "buffer_overflow" && lookup(d, "quantity") == 5.0 {
 				found = true
 			}
 		}

@@ -5,11 +5,10 @@ import (
 
 	"github.com/getsentry/sentry-go"
 	"go.opentelemetry.io/otel/codes"
-	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 )
 
-// statusFrom returns the Sentry status of a span with the OTel status st
-// and the attributes read into a (SPEC §6):
+// statusFrom returns the Sentry status of a span with the OTel status code
+// and description desc and the attributes read into a (SPEC §6):
 //
 //   - OTel status Ok: ok.
 //   - OTel status Error: the status its HTTP status code or gRPC code maps
@@ -21,12 +20,12 @@ import (
 //     leaves such spans Unset.
 //
 // The HTTP status code is looked at before the gRPC code.
-func statusFrom(st sdktrace.Status, a *spanAttrs) sentry.SpanStatus {
-	if st.Code == codes.Ok {
+func statusFrom(code codes.Code, desc string, a *spanAttrs) sentry.SpanStatus {
+	if code == codes.Ok {
 		return sentry.SpanStatusOK
 	}
 	fromAttrs := a.status()
-	if st.Code != codes.Error {
+	if code != codes.Error {
 		if fromAttrs == sentry.SpanStatusUndefined {
 			return sentry.SpanStatusOK
 		}
@@ -35,7 +34,7 @@ func statusFrom(st sdktrace.Status, a *spanAttrs) sentry.SpanStatus {
 	if fromAttrs != sentry.SpanStatusUndefined && fromAttrs != sentry.SpanStatusOK {
 		return fromAttrs
 	}
-	if ss, ok := spanStatusFromName(st.Description); ok && ss != sentry.SpanStatusOK {
+	if ss, ok := spanStatusFromName(desc); ok && ss != sentry.SpanStatusOK {
 		return ss
 	}
 	return sentry.SpanStatusInternalError

@@ -237,7 +237,7 @@ func factsOf(s sdktrace.ReadOnlySpan, a *spanAttrs, rootScope instrumentation.Sc
 	}
 	return spanFacts{
 		mapping: mapFrom(s.Name(), s.SpanKind(), a),
-		status:  statusFrom(s.Status(), a),
+		status:  statusFrom(s.Status().Code, s.Status().Description, a),
 		data:    spanDataFrom(s, s.Attributes(), o, nil),
 	}
 }

@@ -1,8 +1,8 @@
 package otelsentry
 
 import (
-	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/getsentry/sentry-go"
@@ -13,7 +13,9 @@ import (
 
 // workerState belongs to the worker goroutine alone.
 type workerState struct {
-	clients       map[*sentry.Client]struct{} // sent to since the last flush
+	wires         map[*wireClient]struct{} // the clients sent to directly
+	encoder       txEncoder
+	views         []spanView // the children of the transaction being encoded
 	resource      *resource.Resource          // the last resource converted
 	resourceData  map[string]any
 	resourceSize  int // dataSize(resourceData)
@@ -31,7 +33,7 @@ func (p *SpanProcessor) sweepInterval() time.Duration {
 // segments at their deadline, expires open spans, and serves flushes.
 func (p *SpanProcessor) run() {
 	defer close(p.done)
-	p.worker.clients = make(map[*sentry.Client]struct{})
+	p.worker.wires = make(map[*wireClient]struct{})
 	sweepEvery := p.sweepInterval()
 	nextSweep := time.Now().Add(sweepEvery)
 	timer := time.NewTimer(sweepEvery)
@@ -44,9 +46,8 @@ func (p *SpanProcessor) run() {
 		case <-p.wake:
 		case <-timer.C:
 		case req := <-p.flushes:
-			req.done <- p.flush(req.ctx)
+			req.done <- p.handOver()
 		case <-p.quit:
-			p.shutdownErr = p.flush(p.shutdownCtx)
 			return
 		}
 		now := time.Now()
@@ -84,24 +85,21 @@ func (p *SpanProcessor) sendAll(segs []*segment) {
 	}
 }
 
-// flush sends everything finished or held, then flushes the clients sent
-// to.
-func (p *SpanProcessor) flush(ctx context.Context) error {
+// handOver sends everything finished or held, and the client reports of
+// what was dropped, and returns the pending epoch of it all for a flush to
+// wait for.
+func (p *SpanProcessor) handOver() uint64 {
 	ready, _ := p.table.due(time.Now(), true)
 	p.sendAll(ready)
 	p.drainQueue(-1)
 	p.worker.reportDrops(&p.stats)
-	var err error
-	for c := range p.worker.clients {
-		if !c.FlushWithContext(ctx) && err == nil {
-			err = errFlushIncomplete
-			if ctx.Err() != nil {
-				err = ctx.Err()
-			}
+	now := time.Now()
+	for w := range p.worker.wires {
+		if env := w.clientReportEnvelope(now); env != nil {
+			p.sender.enqueue(&outgoing{w: w, body: env})
 		}
 	}
-	clear(p.worker.clients)
-	return err
+	return p.sender.pending.barrier()
 }
 
 // send turns a segment into a transaction and its exception events into
@@ -121,7 +119,6 @@ func (p *SpanProcessor) send(seg *segment) {
 		return
 	}
 	client := info.client
-	p.worker.clients[client] = struct{}{}
 
 	// An unsampled span's segment has no incoming DSC: the caller's frozen
 	// one is not known without tracking unsampled spans from their start.
@@ -137,15 +134,21 @@ func (p *SpanProcessor) send(seg *segment) {
 		}
 		dsc = headDSC(sc, info)
 	}
-	scope := p.scopeFor(seg, dsc)
-
 	var tx *sentry.Event
 	var errs []*sentry.Event
-	if sampled {
-		tx, errs = p.transactionOf(seg, info)
-	} else {
+	switch {
+	case !sampled:
 		errs = rootErrors(seg.root)
+	case info.wireOf().exact == "":
+		errs = p.sendDirect(seg, info, dsc)
+	default:
+		tx, errs = p.transactionOf(seg, info)
 	}
+	if tx == nil && len(errs) == 0 {
+		return
+	}
+	scope := p.scopeFor(seg, dsc)
+	p.captured.Store(client, struct{}{})
 	if tx != nil && client.CaptureEvent(tx, nil, scope) != nil {
 		p.stats.transactions.Add(1)
 	}
@@ -154,6 +157,74 @@ func (p *SpanProcessor) send(seg *segment) {
 			p.stats.errors.Add(1)
 		}
 	}
+}
+
+// sendDirect encodes the transaction of seg and hands its envelope to the
+// senders, with no sentry-go event in between, and returns the error events
+// of its exception span events, which go through sentry-go. It applies what
+// sentry-go's client and scope would: TraceIgnoreStatusCodes,
+// IgnoreTransactions, the scope, MaxSpans and the size limit.
+func (p *SpanProcessor) sendDirect(seg *segment, info *clientInfo, dsc DynamicSamplingContext) (errs []*sentry.Event) {
+	w := info.wireOf()
+	p.worker.wires[w] = struct{}{}
+	root := viewOf(seg.root)
+	ra := readSpanAttrs(root.attrs)
+	m := mapFrom(root.name, root.kind, &ra)
+	errs = appendExceptions(errs, seg.root, m.op, m.name)
+
+	views := p.worker.views[:0]
+	for _, child := range seg.children {
+		v := viewOf(child)
+		a := readSpanAttrs(v.attrs)
+		if a.isSentryUpload(v.kind, info.dsnHost, info.project) {
+			continue
+		}
+		if hasException(child) {
+			errs = appendExceptions(errs, child, mapFrom(v.name, v.kind, &a).op, m.name)
+		}
+		views = append(views, v)
+	}
+	for _, child := range seg.erred { // left out past MaxSpans
+		a := readSpanAttrs(child.Attributes())
+		if !a.isSentryUpload(child.SpanKind(), info.dsnHost, info.project) {
+			errs = appendLeftOutErrors(errs, child, &a, m.name)
+		}
+	}
+	defer func() { clear(views); p.worker.views = views[:0] }()
+
+	spans := 1 + len(views) + seg.dropped
+	switch {
+	case !seg.followUp && info.ignoresStatus(ra.httpStatus):
+		p.stats.statusIgnored.Add(1)
+		return errs
+	case w.ignores(m.name):
+		p.filtered(w, spans)
+		return errs
+	}
+	scope := scopePartsOf(seg.hub.Scope(), info.client)
+	if scope == nil {
+		p.filtered(w, spans)
+		return errs
+	}
+	slices.SortFunc(views, func(a, b spanView) int { return a.start.Compare(b.start) })
+	tx := p.worker.encoder.encode(&txInput{
+		root: root, rootAttr: &ra, mapping: m, children: views, followUp: seg.followUp,
+		resource: seg.root.Resource(), info: info, wire: w, scope: scope, dsc: dsc,
+	}, time.Now())
+	if dropped := seg.dropped + tx.overBudget; dropped > 0 {
+		p.stats.spansDropped.Add(uint64(dropped))
+		w.discard(reasonBufferOverflow, categorySpan, uint64(dropped))
+	}
+	p.sender.enqueue(&outgoing{w: w, body: tx.envelope, spans: tx.spans})
+	return errs
+}
+
+// filtered counts a transaction of spans spans that the client's filters
+// left out, as sentry-go reports those of its event processors.
+func (p *SpanProcessor) filtered(w *wireClient, spans int) {
+	p.stats.filtered.Add(1)
+	w.discard(reasonEventProcessor, categoryTransaction, 1)
+	w.discard(reasonEventProcessor, categorySpan, uint64(spans))
 }
 
 // transactionOf builds the transaction of seg and its error events, and
