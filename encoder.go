@@ -328,8 +328,10 @@ func (e *txEncoder) appendSpan(b []byte, s *spanView, in *txInput) []byte {
 	b = appendJSONHex(b, tid[:])
 	b = append(b, `,"span_id":`...)
 	b = appendJSONHex(b, sid[:])
-	b = append(b, `,"parent_span_id":`...)
-	b = appendJSONHex(b, psid[:])
+	if psid.IsValid() {
+		b = append(b, `,"parent_span_id":`...)
+		b = appendJSONHex(b, psid[:])
+	}
 	if m.op != "" {
 		b = append(b, `,"op":`...)
 		b = appendJSONString(b, m.op)

@@ -42,7 +42,7 @@ type SpanProcessor struct {
 	quit    chan struct{}      // closed by Shutdown
 	done    chan struct{}      // closed when the worker has returned
 
-	stopped     atomic.Bool     // set once, by the first Shutdown
+	stopped atomic.Bool // set once, by the first Shutdown
 
 	resolverClient atomic.Pointer[sentry.Client] // last client given the trace resolver
 	placeholder    *sentry.Span                  // stands for spans dropped past MaxSpans

@@ -162,65 +162,69 @@ func TestStatusFromName(t *testing.T) {
 	}
 }
 
+// statusCases are spans and their Sentry status; the encoder oracle sends
+// each of them both ways.
+var statusCases = []struct {
+	name string
+	span sdktrace.ReadOnlySpan
+	want sentry.SpanStatus
+}{
+	// OTel status Ok.
+	{name: "ok", span: statusSpan(codes.Ok, ""), want: sentry.SpanStatusOK},
+	{name: "ok wins over 500", span: statusSpan(codes.Ok, "", attribute.Int("http.response.status_code", 500)), want: sentry.SpanStatusOK},
+
+	// OTel status Unset.
+	{name: "unset without attributes", span: statusSpan(codes.Unset, ""), want: sentry.SpanStatusOK},
+	{name: "unset 200", span: statusSpan(codes.Unset, "", attribute.Int("http.response.status_code", 200)), want: sentry.SpanStatusOK},
+	{name: "unset 404", span: statusSpan(codes.Unset, "", attribute.Int("http.response.status_code", 404)), want: sentry.SpanStatusNotFound},
+	{name: "unset 422", span: statusSpan(codes.Unset, "", attribute.Int("http.response.status_code", 422)), want: sentry.SpanStatusInvalidArgument},
+	{name: "unset 502", span: statusSpan(codes.Unset, "", attribute.Int("http.response.status_code", 502)), want: sentry.SpanStatusInternalError},
+	{name: "unset old http.status_code", span: statusSpan(codes.Unset, "", attribute.Int("http.status_code", 503)), want: sentry.SpanStatusUnavailable},
+	{name: "unset status code as string", span: statusSpan(codes.Unset, "", attribute.String("http.response.status_code", "429")), want: sentry.SpanStatusResourceExhausted},
+	{name: "unset stable code wins over old one listed first", span: statusSpan(codes.Unset, "",
+		attribute.Int("http.status_code", 500),
+		attribute.Int("http.response.status_code", 401)), want: sentry.SpanStatusUnauthenticated},
+	{name: "unset grpc code", span: statusSpan(codes.Unset, "", attribute.Int("rpc.grpc.status_code", 5)), want: sentry.SpanStatusNotFound},
+	{name: "unset grpc code 0", span: statusSpan(codes.Unset, "", attribute.Int("rpc.grpc.status_code", 0)), want: sentry.SpanStatusOK},
+	{name: "unset grpc code out of range", span: statusSpan(codes.Unset, "", attribute.Int("rpc.grpc.status_code", 99)), want: sentry.SpanStatusOK},
+	{name: "unset grpc code that would wrap", span: statusSpan(codes.Unset, "", attribute.Int64("rpc.grpc.status_code", math.MaxUint32+6)), want: sentry.SpanStatusOK},
+	{name: "unset rpc.response.status_code name", span: statusSpan(codes.Unset, "", attribute.String("rpc.response.status_code", "NOT_FOUND")), want: sentry.SpanStatusNotFound},
+	{name: "unset rpc.response.status_code OK", span: statusSpan(codes.Unset, "", attribute.String("rpc.response.status_code", "OK")), want: sentry.SpanStatusOK},
+	{name: "unset rpc.response.status_code connect name", span: statusSpan(codes.Unset, "", attribute.String("rpc.response.status_code", "canceled")), want: sentry.SpanStatusCanceled},
+	{name: "unset rpc.response.status_code grpc number", span: statusSpan(codes.Unset, "",
+		attribute.String("rpc.system.name", "grpc"),
+		attribute.String("rpc.response.status_code", "14")), want: sentry.SpanStatusUnavailable},
+	{name: "unset rpc.response.status_code jsonrpc number", span: statusSpan(codes.Unset, "",
+		attribute.String("rpc.system.name", "jsonrpc"),
+		attribute.String("rpc.response.status_code", "-32602")), want: sentry.SpanStatusOK},
+	{name: "unset http wins over grpc", span: statusSpan(codes.Unset, "",
+		attribute.Int("rpc.grpc.status_code", 5),
+		attribute.Int("http.response.status_code", 503)), want: sentry.SpanStatusUnavailable},
+	{name: "unset description is ignored", span: statusSpan(codes.Unset, "not_found"), want: sentry.SpanStatusOK},
+
+	// OTel status Error.
+	{name: "error without attributes", span: statusSpan(codes.Error, ""), want: sentry.SpanStatusInternalError},
+	{name: "error 404", span: statusSpan(codes.Error, "", attribute.Int("http.response.status_code", 404)), want: sentry.SpanStatusNotFound},
+	{name: "error 422", span: statusSpan(codes.Error, "", attribute.Int("http.response.status_code", 422)), want: sentry.SpanStatusInvalidArgument},
+	{name: "error 502", span: statusSpan(codes.Error, "", attribute.Int("http.response.status_code", 502)), want: sentry.SpanStatusInternalError},
+	{name: "error 504 old key", span: statusSpan(codes.Error, "", attribute.Int("http.status_code", 504)), want: sentry.SpanStatusDeadlineExceeded},
+	{name: "error grpc", span: statusSpan(codes.Error, "", attribute.Int("rpc.grpc.status_code", 4)), want: sentry.SpanStatusDeadlineExceeded},
+	{name: "error rpc.response.status_code", span: statusSpan(codes.Error, "", attribute.String("rpc.response.status_code", "PERMISSION_DENIED")), want: sentry.SpanStatusPermissionDenied},
+	{name: "error 200 is not ok", span: statusSpan(codes.Error, "", attribute.Int("http.response.status_code", 200)), want: sentry.SpanStatusInternalError},
+	{name: "error grpc 0 is not ok", span: statusSpan(codes.Error, "", attribute.Int("rpc.grpc.status_code", 0)), want: sentry.SpanStatusInternalError},
+	{name: "error 200 with valid description", span: statusSpan(codes.Error, "aborted", attribute.Int("http.response.status_code", 200)), want: sentry.SpanStatusAborted},
+	{name: "error code wins over description", span: statusSpan(codes.Error, "aborted", attribute.Int("http.response.status_code", 409)), want: sentry.SpanStatusAlreadyExists},
+	{name: "error description valid", span: statusSpan(codes.Error, "permission_denied"), want: sentry.SpanStatusPermissionDenied},
+	{name: "error description unknown_error", span: statusSpan(codes.Error, "unknown_error"), want: sentry.SpanStatusUnknown},
+	{name: "error description free text", span: statusSpan(codes.Error, "connection refused"), want: sentry.SpanStatusInternalError},
+	{name: "error description ok", span: statusSpan(codes.Error, "ok"), want: sentry.SpanStatusInternalError},
+	{name: "error jsonrpc code", span: statusSpan(codes.Error, "",
+		attribute.String("rpc.system.name", "jsonrpc"),
+		attribute.String("rpc.response.status_code", "-32602")), want: sentry.SpanStatusInternalError},
+}
+
 func TestStatusFor(t *testing.T) {
-	tests := []struct {
-		name string
-		span sdktrace.ReadOnlySpan
-		want sentry.SpanStatus
-	}{
-		// OTel status Ok.
-		{name: "ok", span: statusSpan(codes.Ok, ""), want: sentry.SpanStatusOK},
-		{name: "ok wins over 500", span: statusSpan(codes.Ok, "", attribute.Int("http.response.status_code", 500)), want: sentry.SpanStatusOK},
-
-		// OTel status Unset.
-		{name: "unset without attributes", span: statusSpan(codes.Unset, ""), want: sentry.SpanStatusOK},
-		{name: "unset 200", span: statusSpan(codes.Unset, "", attribute.Int("http.response.status_code", 200)), want: sentry.SpanStatusOK},
-		{name: "unset 404", span: statusSpan(codes.Unset, "", attribute.Int("http.response.status_code", 404)), want: sentry.SpanStatusNotFound},
-		{name: "unset 422", span: statusSpan(codes.Unset, "", attribute.Int("http.response.status_code", 422)), want: sentry.SpanStatusInvalidArgument},
-		{name: "unset 502", span: statusSpan(codes.Unset, "", attribute.Int("http.response.status_code", 502)), want: sentry.SpanStatusInternalError},
-		{name: "unset old http.status_code", span: statusSpan(codes.Unset, "", attribute.Int("http.status_code", 503)), want: sentry.SpanStatusUnavailable},
-		{name: "unset status code as string", span: statusSpan(codes.Unset, "", attribute.String("http.response.status_code", "429")), want: sentry.SpanStatusResourceExhausted},
-		{name: "unset stable code wins over old one listed first", span: statusSpan(codes.Unset, "",
-			attribute.Int("http.status_code", 500),
-			attribute.Int("http.response.status_code", 401)), want: sentry.SpanStatusUnauthenticated},
-		{name: "unset grpc code", span: statusSpan(codes.Unset, "", attribute.Int("rpc.grpc.status_code", 5)), want: sentry.SpanStatusNotFound},
-		{name: "unset grpc code 0", span: statusSpan(codes.Unset, "", attribute.Int("rpc.grpc.status_code", 0)), want: sentry.SpanStatusOK},
-		{name: "unset grpc code out of range", span: statusSpan(codes.Unset, "", attribute.Int("rpc.grpc.status_code", 99)), want: sentry.SpanStatusOK},
-		{name: "unset grpc code that would wrap", span: statusSpan(codes.Unset, "", attribute.Int64("rpc.grpc.status_code", math.MaxUint32+6)), want: sentry.SpanStatusOK},
-		{name: "unset rpc.response.status_code name", span: statusSpan(codes.Unset, "", attribute.String("rpc.response.status_code", "NOT_FOUND")), want: sentry.SpanStatusNotFound},
-		{name: "unset rpc.response.status_code OK", span: statusSpan(codes.Unset, "", attribute.String("rpc.response.status_code", "OK")), want: sentry.SpanStatusOK},
-		{name: "unset rpc.response.status_code connect name", span: statusSpan(codes.Unset, "", attribute.String("rpc.response.status_code", "canceled")), want: sentry.SpanStatusCanceled},
-		{name: "unset rpc.response.status_code grpc number", span: statusSpan(codes.Unset, "",
-			attribute.String("rpc.system.name", "grpc"),
-			attribute.String("rpc.response.status_code", "14")), want: sentry.SpanStatusUnavailable},
-		{name: "unset rpc.response.status_code jsonrpc number", span: statusSpan(codes.Unset, "",
-			attribute.String("rpc.system.name", "jsonrpc"),
-			attribute.String("rpc.response.status_code", "-32602")), want: sentry.SpanStatusOK},
-		{name: "unset http wins over grpc", span: statusSpan(codes.Unset, "",
-			attribute.Int("rpc.grpc.status_code", 5),
-			attribute.Int("http.response.status_code", 503)), want: sentry.SpanStatusUnavailable},
-		{name: "unset description is ignored", span: statusSpan(codes.Unset, "not_found"), want: sentry.SpanStatusOK},
-
-		// OTel status Error.
-		{name: "error without attributes", span: statusSpan(codes.Error, ""), want: sentry.SpanStatusInternalError},
-		{name: "error 404", span: statusSpan(codes.Error, "", attribute.Int("http.response.status_code", 404)), want: sentry.SpanStatusNotFound},
-		{name: "error 422", span: statusSpan(codes.Error, "", attribute.Int("http.response.status_code", 422)), want: sentry.SpanStatusInvalidArgument},
-		{name: "error 502", span: statusSpan(codes.Error, "", attribute.Int("http.response.status_code", 502)), want: sentry.SpanStatusInternalError},
-		{name: "error 504 old key", span: statusSpan(codes.Error, "", attribute.Int("http.status_code", 504)), want: sentry.SpanStatusDeadlineExceeded},
-		{name: "error grpc", span: statusSpan(codes.Error, "", attribute.Int("rpc.grpc.status_code", 4)), want: sentry.SpanStatusDeadlineExceeded},
-		{name: "error rpc.response.status_code", span: statusSpan(codes.Error, "", attribute.String("rpc.response.status_code", "PERMISSION_DENIED")), want: sentry.SpanStatusPermissionDenied},
-		{name: "error 200 is not ok", span: statusSpan(codes.Error, "", attribute.Int("http.response.status_code", 200)), want: sentry.SpanStatusInternalError},
-		{name: "error grpc 0 is not ok", span: statusSpan(codes.Error, "", attribute.Int("rpc.grpc.status_code", 0)), want: sentry.SpanStatusInternalError},
-		{name: "error 200 with valid description", span: statusSpan(codes.Error, "aborted", attribute.Int("http.response.status_code", 200)), want: sentry.SpanStatusAborted},
-		{name: "error code wins over description", span: statusSpan(codes.Error, "aborted", attribute.Int("http.response.status_code", 409)), want: sentry.SpanStatusAlreadyExists},
-		{name: "error description valid", span: statusSpan(codes.Error, "permission_denied"), want: sentry.SpanStatusPermissionDenied},
-		{name: "error description unknown_error", span: statusSpan(codes.Error, "unknown_error"), want: sentry.SpanStatusUnknown},
-		{name: "error description free text", span: statusSpan(codes.Error, "connection refused"), want: sentry.SpanStatusInternalError},
-		{name: "error description ok", span: statusSpan(codes.Error, "ok"), want: sentry.SpanStatusInternalError},
-		{name: "error jsonrpc code", span: statusSpan(codes.Error, "",
-			attribute.String("rpc.system.name", "jsonrpc"),
-			attribute.String("rpc.response.status_code", "-32602")), want: sentry.SpanStatusInternalError},
-	}
+	tests := statusCases
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			if got := statusFor(tt.span); got != tt.want {

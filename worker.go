@@ -15,8 +15,8 @@ import (
 type workerState struct {
 	wires         map[*wireClient]struct{} // the clients sent to directly
 	encoder       txEncoder
-	views         []spanView // the children of the transaction being encoded
-	resource      *resource.Resource          // the last resource converted
+	views         []spanView         // the children of the transaction being encoded
+	resource      *resource.Resource // the last resource converted
 	resourceData  map[string]any
 	resourceSize  int // dataSize(resourceData)
 	reportedQueue uint64
@@ -164,9 +164,21 @@ func (p *SpanProcessor) send(seg *segment) {
 // of its exception span events, which go through sentry-go. It applies what
 // sentry-go's client and scope would: TraceIgnoreStatusCodes,
 // IgnoreTransactions, the scope, MaxSpans and the size limit.
-func (p *SpanProcessor) sendDirect(seg *segment, info *clientInfo, dsc DynamicSamplingContext) (errs []*sentry.Event) {
+func (p *SpanProcessor) sendDirect(seg *segment, info *clientInfo, dsc DynamicSamplingContext) []*sentry.Event {
 	w := info.wireOf()
 	p.worker.wires[w] = struct{}{}
+	tx, ok, errs := p.encodeDirect(seg, info, dsc, time.Now())
+	if ok {
+		p.sender.enqueue(&outgoing{w: w, body: tx.envelope, spans: tx.spans})
+	}
+	return errs
+}
+
+// encodeDirect encodes the transaction of seg, unless the client's filters
+// leave it out (ok false), and returns the error events of its exception
+// span events.
+func (p *SpanProcessor) encodeDirect(seg *segment, info *clientInfo, dsc DynamicSamplingContext, now time.Time) (tx encodedTx, ok bool, errs []*sentry.Event) {
+	w := info.wireOf()
 	root := viewOf(seg.root)
 	ra := readSpanAttrs(root.attrs)
 	m := mapFrom(root.name, root.kind, &ra)
@@ -196,27 +208,26 @@ func (p *SpanProcessor) sendDirect(seg *segment, info *clientInfo, dsc DynamicSa
 	switch {
 	case !seg.followUp && info.ignoresStatus(ra.httpStatus):
 		p.stats.statusIgnored.Add(1)
-		return errs
+		return tx, false, errs
 	case w.ignores(m.name):
 		p.filtered(w, spans)
-		return errs
+		return tx, false, errs
 	}
 	scope := scopePartsOf(seg.hub.Scope(), info.client)
 	if scope == nil {
 		p.filtered(w, spans)
-		return errs
+		return tx, false, errs
 	}
 	slices.SortFunc(views, func(a, b spanView) int { return a.start.Compare(b.start) })
-	tx := p.worker.encoder.encode(&txInput{
+	tx = p.worker.encoder.encode(&txInput{
 		root: root, rootAttr: &ra, mapping: m, children: views, followUp: seg.followUp,
 		resource: seg.root.Resource(), info: info, wire: w, scope: scope, dsc: dsc,
-	}, time.Now())
+	}, now)
 	if dropped := seg.dropped + tx.overBudget; dropped > 0 {
 		p.stats.spansDropped.Add(uint64(dropped))
 		w.discard(reasonBufferOverflow, categorySpan, uint64(dropped))
 	}
-	p.sender.enqueue(&outgoing{w: w, body: tx.envelope, spans: tx.spans})
-	return errs
+	return tx, true, errs
 }
 
 // filtered counts a transaction of spans spans that the client's filters
