@@ -16,6 +16,7 @@ import (
 	"github.com/getsentry/sentry-go"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/sdk/instrumentation"
 	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
@@ -361,3 +362,67 @@ func FuzzEncoderOracle(f *testing.F) {
 }
 
 func nan() float64 { var z float64; return z / z }
+
+// TestEnvelopeOracle sends one request's spans through two processors of
+// one TracerProvider, over HTTP to two loopback Sentries: one sends the
+// transaction itself, the other through sentry-go (a client with a
+// BeforeSendTransaction). The envelope headers and payloads must match,
+// but for ids, send times and the DSN's port.
+func TestEnvelopeOracle(t *testing.T) {
+	direct, exact := newSentryServer(t), newSentryServer(t)
+	opts := sentry.ClientOptions{EnableTracing: true, TracesSampleRate: 1, Release: "api@1.0", Environment: "prod"}
+	dHub := direct.Hub(opts)
+	opts.BeforeSendTransaction = func(ev *sentry.Event, _ *sentry.EventHint) *sentry.Event { return ev }
+	eHub := exact.Hub(opts)
+	dProc, eProc := NewSpanProcessor(WithHub(dHub)), NewSpanProcessor(WithHub(eHub))
+	tp := sdktrace.NewTracerProvider(
+		sdktrace.WithSampler(NewSampler(WithHub(dHub))),
+		sdktrace.WithSpanProcessor(dProc), sdktrace.WithSpanProcessor(eProc),
+		sdktrace.WithResource(oracleRes),
+	)
+	defer func() { _ = tp.Shutdown(context.Background()) }()
+	for _, incoming := range []bool{false, true} {
+		ctx := context.Background()
+		if incoming {
+			ctx = NewPropagator(WithHub(dHub)).Extract(ctx, propagation.MapCarrier{sentryTraceHeader: frontendSentryTrace, baggageHeader: frontendBaggage})
+		}
+		ctx, root := tp.Tracer("otelgin").Start(ctx, "POST /users/reset-password", trace.WithSpanKind(trace.SpanKindServer),
+			trace.WithAttributes(attribute.String("http.request.method", "POST"), attribute.String("http.route", "/users/reset-password")))
+		_, db := tp.Tracer("otelsql").Start(ctx, "SELECT", trace.WithAttributes(attribute.String("db.system.name", "sqlite"), attribute.String("db.query.text", "SELECT 1")))
+		db.End()
+		root.End()
+	}
+	for _, p := range []*SpanProcessor{dProc, eProc} {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		if err := p.ForceFlush(ctx); err != nil {
+			t.Fatal(err)
+		}
+		cancel()
+	}
+	dItems, eItems := direct.waitItems("transaction", 2), exact.waitItems("transaction", 2)
+	// of returns the transaction that continued the incoming trace, or the
+	// other one.
+	of := func(items []receivedItem, incoming bool) receivedItem {
+		for _, it := range items {
+			if (lookup(it.Item, "contexts.trace.trace_id") == goldenTraceHex) == incoming {
+				return it
+			}
+		}
+		t.Fatalf("no transaction with incoming=%v", incoming)
+		return receivedItem{}
+	}
+	for _, incoming := range []bool{false, true} {
+		d, e := of(dItems, incoming), of(eItems, incoming)
+		for _, h := range []map[string]any{d.Envelope, e.Envelope} {
+			delete(h, "event_id")
+			delete(h, "sent_at")
+			h["dsn"] = strings.Split(str(h["dsn"]), "@")[0]
+		}
+		if diff := diffPayloads(d.Envelope, e.Envelope); len(diff) > 0 {
+			t.Errorf("envelope headers differ:\n%s", strings.Join(diff, "\n"))
+		}
+		if diff := diffPayloads(d.Item, e.Item); len(diff) > 0 {
+			t.Errorf("payloads differ:\n%s", strings.Join(diff, "\n"))
+		}
+	}
+}
