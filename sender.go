@@ -139,7 +139,16 @@ func (s *sender) send(o *outgoing) {
 		s.drop(o, reasonRateLimit)
 		return
 	}
-	body := o.w.withClientReport(o.body, now)
+	body, report := o.w.withClientReport(o.body, now)
+	if o.spans == 0 && report == nil {
+		return // a client report that another envelope took along
+	}
+	delivered := false
+	defer func() {
+		if !delivered {
+			o.w.restoreReport(report) // goes with a later envelope
+		}
+	}()
 	req, err := http.NewRequestWithContext(s.ctx, http.MethodPost, o.w.endpoint, bytes.NewReader(body))
 	if err != nil {
 		s.drop(o, reasonSendError)
@@ -158,6 +167,7 @@ func (s *sender) send(o *outgoing) {
 	o.w.limits.update(resp, time.Now())
 	switch {
 	case resp.StatusCode/100 == 2:
+		delivered = true
 		if o.spans > 0 {
 			s.stats.transactions.Add(1)
 		}
@@ -383,14 +393,15 @@ func (w *wireClient) discard(reason, category string, n uint64) {
 }
 
 // takeClientReport returns the client report item of what was discarded
-// since the last one, and forgets it; nil when nothing was.
-func (w *wireClient) takeClientReport(now time.Time) []byte {
+// since the last one, and forgets it; nil when nothing was. The counts are
+// returned for restoreReport.
+func (w *wireClient) takeClientReport(now time.Time) ([]byte, map[discardKey]uint64) {
 	w.discarded.mu.Lock()
 	counts := w.discarded.counts
 	w.discarded.counts = nil
 	w.discarded.mu.Unlock()
 	if len(counts) == 0 {
-		return nil
+		return nil, nil
 	}
 	p := []byte(`{"timestamp":`)
 	p = appendJSONTime(p, now)
@@ -414,30 +425,38 @@ func (w *wireClient) takeClientReport(now time.Time) []byte {
 	item = strconv.AppendInt(item, int64(len(p)), 10)
 	item = append(item, "}\n"...)
 	item = append(item, p...)
-	return append(item, '\n')
+	return append(item, '\n'), counts
+}
+
+// restoreReport counts again what a client report that was not delivered
+// held.
+func (w *wireClient) restoreReport(counts map[discardKey]uint64) {
+	for k, n := range counts {
+		w.discard(k.reason, k.category, n)
+	}
 }
 
 // withClientReport returns the envelope body with the client's pending
-// client report added as an item.
-func (w *wireClient) withClientReport(body []byte, now time.Time) []byte {
-	item := w.takeClientReport(now)
+// client report added as an item, and the counts it holds.
+func (w *wireClient) withClientReport(body []byte, now time.Time) ([]byte, map[discardKey]uint64) {
+	item, counts := w.takeClientReport(now)
 	if item == nil {
-		return body
+		return body, nil
 	}
-	return append(body[:len(body):len(body)], item...)
+	return append(body[:len(body):len(body)], item...), counts
 }
 
 // clientReportEnvelope returns an envelope of the client's pending client
 // report alone, or nil when nothing was discarded.
 func (w *wireClient) clientReportEnvelope(now time.Time) []byte {
-	item := w.takeClientReport(now)
+	item, counts := w.takeClientReport(now)
 	if item == nil {
 		return nil
 	}
+	w.restoreReport(counts) // taken again, with its send, by withClientReport
 	env := []byte(`{"sent_at":`)
 	env = appendJSONTime(env, now)
 	env = append(env, ',')
 	env = append(env, w.envelopeHead...)
-	env = append(env, "}\n"...)
-	return append(env, item...)
+	return append(env, "}\n"...)
 }
