@@ -215,9 +215,9 @@ func (p *SpanProcessor) OnStart(parent context.Context, s sdktrace.ReadWriteSpan
 	} else {
 		e = new(spanEntry)
 	}
-	*e = spanEntry{id: sc.SpanID(), parent: psc.SpanID(), open: true, started: p.table.clock.Load()}
+	*e = spanEntry{id: sc.SpanID(), parent: psc.SpanID(), open: true, started: p.table.clock.Load(), seq: p.table.seq.Add(1)}
 
-	t := &p.table
+	t := p.table.shard(sc.TraceID())
 	t.mu.Lock()
 	if seg == nil {
 		if pe := t.spans[psc.SpanID()]; pe != nil {
@@ -232,9 +232,12 @@ func (p *SpanProcessor) OnStart(parent context.Context, s sdktrace.ReadWriteSpan
 		t.mu.Lock()
 	}
 	t.track(e, seg)
-	ready := t.evictOverCap(&p.stats)
 	t.mu.Unlock()
-	p.enqueue(ready)
+	if p.table.overCap() {
+		for _, ready := range p.table.evictOldest(&p.stats) {
+			p.enqueue(ready)
+		}
+	}
 }
 
 // isTransactionRoot reports whether a span with parent psc starts a Sentry
@@ -257,7 +260,7 @@ func (p *SpanProcessor) OnEnd(s sdktrace.ReadOnlySpan) {
 		}
 		return
 	}
-	ready, wake := p.table.end(sc.SpanID(), s)
+	ready, wake := p.table.shard(sc.TraceID()).end(sc.SpanID(), s)
 	p.enqueue(ready)
 	if wake {
 		select {

@@ -108,9 +108,10 @@ func (s *segment) siftDown(i int) {
 type spanEntry struct {
 	id, parent trace.SpanID
 	seg        *segment
-	started    int64 // spanTable.clock when the span started
+	started    int64  // spanTable.clock when the span started
+	seq        uint64 // spanTable.seq: the order of starts
 	open       bool
-	listed     bool // in spanTable.order
+	listed     bool // in its shard's order
 	prev, next *spanEntry
 }
 

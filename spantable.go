@@ -1,6 +1,7 @@
 package otelsentry
 
 import (
+	"encoding/binary"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -10,20 +11,15 @@ import (
 )
 
 // spanTable groups the spans of a processor into segments while they are
-// open.
+// open. It is sharded by trace id, so that requests of different traces
+// rarely wait on one another: every span of a trace, and so every span of a
+// segment, lives in one shard.
 type spanTable struct {
-	// mu guards every field below and every segment and spanEntry reachable
-	// from them. It is held for map and list work only, never while calling
-	// sentry-go, OTel or a channel operation that can block, so it cannot
-	// take part in a deadlock.
-	mu    sync.Mutex
-	spans map[trace.SpanID]*spanEntry
-	order entryList  // tracked entries, oldest first
-	held  []*segment // segments in their grace period, by deadline
-
-	grace      time.Duration
-	maxTracked int
-	timeout    time.Duration
+	shards []tableShard
+	// tracked counts the spans tracked in all shards, against maxTracked.
+	tracked atomic.Int64
+	// seq numbers the spans in the order they start, across shards.
+	seq atomic.Uint64
 
 	// clock is a coarse clock, Unix nanoseconds, that the worker advances
 	// at least once per sweep: what the open-span timeout needs, at a
@@ -31,27 +27,84 @@ type spanTable struct {
 	clock atomic.Int64
 }
 
+// tableShards is the number of shards: a power of two, well above the
+// cores of the machines this runs on.
+const tableShards = 64
+
+// tableShard is one shard of a spanTable.
+type tableShard struct {
+	// mu guards every field below and every segment and spanEntry reachable
+	// from them. It is held for map and list work only, never while calling
+	// sentry-go, OTel or a channel operation that can block, so it cannot
+	// take part in a deadlock. No code holds two shards' locks.
+	mu    sync.Mutex
+	spans map[trace.SpanID]*spanEntry
+	order entryList  // tracked entries, oldest first
+	held  []*segment // segments in their grace period, by deadline
+
+	grace      time.Duration
+	maxTracked int64
+	timeout    time.Duration
+	tracked    *atomic.Int64 // the table's
+
+	_ [64]byte // keeps shards' locks off one cache line
+}
+
 func (t *spanTable) init(c config) {
-	t.spans = make(map[trace.SpanID]*spanEntry)
-	t.grace = c.gracePeriod
-	t.maxTracked = c.maxOpenSpans
-	t.timeout = c.openSpanTimeout
+	t.shards = make([]tableShard, tableShards)
+	for i := range t.shards {
+		sh := &t.shards[i]
+		sh.spans = make(map[trace.SpanID]*spanEntry)
+		sh.grace = c.gracePeriod
+		sh.maxTracked = int64(c.maxOpenSpans)
+		sh.timeout = c.openSpanTimeout
+		sh.tracked = &t.tracked
+	}
 	t.clock.Store(time.Now().UnixNano())
 }
 
+// shard returns the shard of the spans of trace tid.
+func (t *spanTable) shard(tid trace.TraceID) *tableShard {
+	return &t.shards[binary.LittleEndian.Uint64(tid[8:])%tableShards]
+}
+
+// expire forgets the open spans older than the timeout, and returns the
+// segments that completed by it.
+func (t *spanTable) expire(now time.Time, stats *processorStats) []*segment {
+	var ready []*segment
+	for i := range t.shards {
+		ready = append(ready, t.shards[i].expire(now, stats)...)
+	}
+	return ready
+}
+
+// due releases the held segments whose deadline has passed, or all of them
+// when all is set, and returns them with the next deadline.
+func (t *spanTable) due(now time.Time, all bool) (ready []*segment, next time.Time) {
+	for i := range t.shards {
+		r, n := t.shards[i].due(now, all)
+		ready = append(ready, r...)
+		if !n.IsZero() && (next.IsZero() || n.Before(next)) {
+			next = n
+		}
+	}
+	return ready, next
+}
+
 // track adds a started span to seg. Callers hold mu.
-func (t *spanTable) track(e *spanEntry, seg *segment) {
+func (t *tableShard) track(e *spanEntry, seg *segment) {
 	e.seg = seg
 	seg.entries = append(seg.entries, e)
 	seg.open++
 	t.spans[e.id] = e
 	t.order.pushBack(e)
+	t.tracked.Add(1)
 }
 
 // end records an ended span. It returns the segment to send, if the span
 // completed one, and whether the worker must be woken for a newly held
 // segment.
-func (t *spanTable) end(id trace.SpanID, s sdktrace.ReadOnlySpan) (ready *segment, wake bool) {
+func (t *tableShard) end(id trace.SpanID, s sdktrace.ReadOnlySpan) (ready *segment, wake bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	e := t.spans[id]
@@ -83,7 +136,7 @@ func (t *spanTable) end(id trace.SpanID, s sdktrace.ReadOnlySpan) (ready *segmen
 // release closes seg: its ended spans stop being tracked, and its open ones
 // move to follow-up segments, one for each open span whose parent is not
 // open. Callers hold mu.
-func (t *spanTable) release(seg *segment) {
+func (t *tableShard) release(seg *segment) {
 	seg.state = segmentDone
 	var open []*spanEntry
 	for _, e := range seg.entries {
@@ -94,7 +147,7 @@ func (t *spanTable) release(seg *segment) {
 		if t.spans[e.id] == e {
 			delete(t.spans, e.id)
 		}
-		t.order.remove(e)
+		t.untrack(e)
 	}
 	seg.entries = nil
 	if len(open) == 0 {
@@ -130,8 +183,8 @@ func (t *spanTable) release(seg *segment) {
 // forget stops tracking e, the oldest entry, past the cap or the timeout. An
 // open span counts as dropped; a forgotten open root drops its segment.
 // It returns a segment that the loss completed. Callers hold mu.
-func (t *spanTable) forget(e *spanEntry, stats *processorStats) *segment {
-	t.order.remove(e)
+func (t *tableShard) forget(e *spanEntry, stats *processorStats) *segment {
+	t.untrack(e)
 	if t.spans[e.id] == e {
 		delete(t.spans, e.id)
 	}
@@ -155,19 +208,52 @@ func (t *spanTable) forget(e *spanEntry, stats *processorStats) *segment {
 	return nil
 }
 
-// evictOverCap forgets the oldest entry when more than maxTracked are
-// tracked, and returns a segment that the loss completed. Called after each
-// track, which adds one entry, so one eviction is enough. Callers hold mu.
-func (t *spanTable) evictOverCap(stats *processorStats) *segment {
-	if t.order.n > t.maxTracked {
-		return t.forget(t.order.head, stats)
+// overCap reports whether the table tracks more spans than its cap.
+func (t *spanTable) overCap() bool {
+	return t.tracked.Load() > t.shards[0].maxTracked
+}
+
+// evictOldest forgets the oldest tracked span of all shards while the table
+// is over its cap, and returns the segments the losses completed. It locks
+// one shard at a time.
+func (t *spanTable) evictOldest(stats *processorStats) []*segment {
+	var ready []*segment
+	for t.overCap() {
+		var oldest *tableShard
+		var seq uint64
+		for i := range t.shards {
+			sh := &t.shards[i]
+			sh.mu.Lock()
+			if h := sh.order.head; h != nil && (oldest == nil || h.seq < seq) {
+				oldest, seq = sh, h.seq
+			}
+			sh.mu.Unlock()
+		}
+		if oldest == nil {
+			return ready
+		}
+		oldest.mu.Lock()
+		if h := oldest.order.head; h != nil && t.overCap() {
+			if seg := oldest.forget(h, stats); seg != nil {
+				ready = append(ready, seg)
+			}
+		}
+		oldest.mu.Unlock()
 	}
-	return nil
+	return ready
+}
+
+// untrack takes e off the order list. Callers hold mu.
+func (t *tableShard) untrack(e *spanEntry) {
+	if e.listed {
+		t.tracked.Add(-1)
+	}
+	t.order.remove(e)
 }
 
 // expire forgets the open spans older than the timeout, and returns the
 // segments that completed by it.
-func (t *spanTable) expire(now time.Time, stats *processorStats) []*segment {
+func (t *tableShard) expire(now time.Time, stats *processorStats) []*segment {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	var ready []*segment
@@ -186,7 +272,7 @@ func (t *spanTable) expire(now time.Time, stats *processorStats) []*segment {
 
 // due releases the held segments whose deadline has passed, or all of them
 // when all is set, and returns them with the next deadline.
-func (t *spanTable) due(now time.Time, all bool) (ready []*segment, next time.Time) {
+func (t *tableShard) due(now time.Time, all bool) (ready []*segment, next time.Time) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	i := 0
