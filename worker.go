@@ -38,12 +38,19 @@ func (p *SpanProcessor) run() {
 	nextSweep := time.Now().Add(sweepEvery)
 	timer := time.NewTimer(sweepEvery)
 	defer timer.Stop()
+	// nextDue is the earliest deadline of a held segment the worker knows
+	// of; a segment held later has a later deadline, or wakes the worker
+	// when it is the first one held in its shard. So the shards' locks are
+	// taken only when something may be due, not per transaction sent.
+	var nextDue time.Time
 	for {
+		woken := false
 		select {
 		case seg := <-p.queue:
 			p.send(seg)
 			p.drainQueue(64)
 		case <-p.wake:
+			woken = true
 		case <-timer.C:
 		case req := <-p.flushes:
 			req.done <- p.handOver()
@@ -52,8 +59,12 @@ func (p *SpanProcessor) run() {
 		}
 		now := time.Now()
 		p.table.clock.Store(now.UnixNano())
-		ready, next := p.table.due(now, false)
-		p.sendAll(ready)
+		if woken || !nextDue.IsZero() && !now.Before(nextDue) {
+			var ready []*segment
+			ready, nextDue = p.table.due(now, false)
+			p.sendAll(ready)
+		}
+		next := nextDue
 		if !now.Before(nextSweep) {
 			p.sendAll(p.table.expire(now, &p.stats))
 			p.worker.reportDrops(&p.stats)

@@ -4,6 +4,7 @@
 # Starts a private RabbitMQ broker on 127.0.0.1 (installing it from Debian's
 # packages if needed), then runs, in order:
 #   root module:        go vet ./...; go test -race -count=1 ./...;
+#                       the request-path block-profile test without -race;
 #                       a short fuzz run of every Fuzz* target in the root package
 #   examples/ module:   go vet ./...; go test -race -count=1 ./...        (if examples/go.mod exists)
 #   benchmarks/ module: go vet ./...; go test -race -count=1 ./...;
@@ -51,6 +52,9 @@ echo "=== OTELSENTRY_AMQP_URL=${OTELSENTRY_AMQP_URL}"
 # --- root module -----------------------------------------------------------
 step "root: go vet" . go vet ./...
 step "root: go test -race" . go test -race -count=1 ./...
+# Waits on the request path are measured without the race detector, whose
+# slowdown is not the code's.
+step "root: request path without -race" . go test -count=1 -run 'TestRequestPathDoesNotBlock' .
 
 fuzz_list=""
 if fuzz_list="$(go test -list '^Fuzz' . 2>&1)"; then

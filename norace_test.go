@@ -1,0 +1,5 @@
+//go:build !race
+
+package otelsentry
+
+const raceEnabled = false
