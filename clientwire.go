@@ -23,7 +23,8 @@ import (
 // wireClient reproduces.
 var sentryGoIntegrations = []string{"Environment", "GlobalTags", "IgnoreErrors", "IgnoreTransactions", "Modules"}
 
-// httpTimeout bounds one delivery, as sentry-go's transport does.
+// httpTimeout bounds the wait for Sentry's answer, as sentry-go's transport
+// bounds a delivery.
 const httpTimeout = 30 * time.Second
 
 // wireClient is what encoding and sending a client's transactions needs,
@@ -208,10 +209,13 @@ func httpClientFor(o sentry.ClientOptions) *http.Client {
 		return o.HTTPClient
 	}
 	if o.HTTPTransport != nil {
-		return &http.Client{Transport: o.HTTPTransport, Timeout: httpTimeout}
+		return &http.Client{Transport: o.HTTPTransport}
 	}
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.MaxIdleConnsPerHost = DefaultMaxInFlight
+	// A Client.Timeout costs a goroutine and a timer per request; a Sentry
+	// that hangs is caught where it hangs, before its answer.
+	t.ResponseHeaderTimeout = httpTimeout
 	t.Proxy = http.ProxyFromEnvironment
 	for _, p := range []string{o.HTTPSProxy, o.HTTPProxy} {
 		if p == "" {
@@ -225,5 +229,5 @@ func httpClientFor(o sentry.ClientOptions) *http.Client {
 	if o.CaCerts != nil {
 		t.TLSClientConfig = &tls.Config{RootCAs: o.CaCerts, MinVersion: tls.VersionTLS12}
 	}
-	return &http.Client{Transport: t, Timeout: httpTimeout}
+	return &http.Client{Transport: t}
 }

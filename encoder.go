@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"slices"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/getsentry/sentry-go"
@@ -21,8 +22,10 @@ import (
 // sends, which the differential test in encoder_oracle_test.go checks. One
 // encoder belongs to the worker goroutine.
 type txEncoder struct {
-	payload []byte // the transaction item, reused
-	data    []byte // one span's data object, reused
+	pool *sync.Pool // of *[]byte for envelopes; nil to allocate each
+
+	lastSec int64  // the second of secText
+	secText []byte // lastSec as RFC 3339, to the second
 
 	resource     *resource.Resource // the last resource encoded
 	resourceJSON []byte
@@ -67,9 +70,18 @@ type scopeParts struct {
 // to each event it captures with it, and keeps what it set. It returns nil
 // when one of the scope's event processors dropped the transaction.
 func scopePartsOf(scope *sentry.Scope, c *sentry.Client) *scopeParts {
+	// Without a client, ApplyToEvent skips building a DSC this package does
+	// not use; the client only matters to the request, filtered by its
+	// DataCollection, so a scope with a request is applied again with it.
 	ev := &sentry.Event{Type: "transaction", Contexts: map[string]sentry.Context{"otel": nil}}
-	if ev = scope.ApplyToEvent(ev, nil, c); ev == nil {
+	if ev = scope.ApplyToEvent(ev, nil, nil); ev == nil {
 		return nil
+	}
+	if ev.Request != nil {
+		ev = &sentry.Event{Type: "transaction", Contexts: map[string]sentry.Context{"otel": nil}}
+		if ev = scope.ApplyToEvent(ev, nil, c); ev == nil {
+			return nil
+		}
 	}
 	p := &scopeParts{tags: ev.Tags, fingerprint: ev.Fingerprint, level: ev.Level}
 	if !ev.User.IsEmpty() {
@@ -97,7 +109,23 @@ func (e *txEncoder) encode(in *txInput, sentAt time.Time) encodedTx {
 	putRandom(eventID[:])
 	out := encodedTx{spans: 1}
 
-	b := e.payload[:0]
+	b := e.buffer()
+	b = append(b, `{"event_id":`...)
+	b = appendJSONHex(b, eventID[:])
+	b = append(b, `,"sent_at":`...)
+	b = e.appendTime(b, sentAt)
+	b = append(append(b, ','), in.wire.envelopeHead...)
+	if in.dsc.Len() > 0 {
+		b = append(b, `,"trace":`...)
+		b = appendDSC(b, in.dsc)
+	}
+	b = append(b, "}\n"...)
+	// The item header, whose length is known once the payload is written,
+	// goes in front of it then.
+	itemStart := len(b)
+	b = append(b, itemHeaderRoom[:]...)
+	payloadStart := len(b)
+
 	b = append(b, `{"event_id":`...)
 	b = appendJSONHex(b, eventID[:])
 	b = append(b, `,"type":"transaction",`...)
@@ -111,9 +139,9 @@ func (e *txEncoder) encode(in *txInput, sentAt time.Time) encodedTx {
 	b = append(b, `,"transaction_info":{"source":`...)
 	b = appendJSONString(b, string(in.mapping.source))
 	b = append(b, `},"start_timestamp":`...)
-	b = appendJSONTime(b, in.root.start)
+	b = e.appendTime(b, in.root.start)
 	b = append(b, `,"timestamp":`...)
-	b = appendJSONTime(b, in.root.end)
+	b = e.appendTime(b, in.root.end)
 	b = e.appendTags(b, in)
 	if in.scope.user != nil {
 		b = append(append(b, `,"user":`...), in.scope.user...)
@@ -141,8 +169,8 @@ func (e *txEncoder) encode(in *txInput, sentAt time.Time) encodedTx {
 
 	if len(in.children) > 0 {
 		b = append(b, `,"spans":[`...)
-		// What follows the last span: "]}" and the item's newline.
-		limit := maxTransactionBytes - 3
+		// What follows the last span: "]}".
+		limit := payloadStart + maxTransactionBytes - 2
 		for i := range in.children {
 			mark := len(b)
 			if i > 0 {
@@ -159,25 +187,58 @@ func (e *txEncoder) encode(in *txInput, sentAt time.Time) encodedTx {
 		b = append(b, ']')
 	}
 	b = append(b, '}')
-	e.payload = b
 
-	env := make([]byte, 0, len(b)+len(in.wire.envelopeHead)+in.dsc.encodedLen()+192)
-	env = append(env, `{"event_id":`...)
-	env = appendJSONHex(env, eventID[:])
-	env = append(env, `,"sent_at":`...)
-	env = appendJSONTime(env, sentAt)
-	env = append(append(env, ','), in.wire.envelopeHead...)
-	if in.dsc.Len() > 0 {
-		env = append(env, `,"trace":`...)
-		env = appendDSC(env, in.dsc)
-	}
-	env = append(env, "}\n"...)
-	env = append(env, `{"type":"transaction","length":`...)
-	env = strconv.AppendInt(env, int64(len(b)), 10)
-	env = append(env, "}\n"...)
-	env = append(env, b...)
-	out.envelope = append(env, '\n')
+	var hdr [len(itemHeaderRoom)]byte
+	h := append(hdr[:0], `{"type":"transaction","length":`...)
+	h = strconv.AppendInt(h, int64(len(b)-payloadStart), 10)
+	h = append(h, "}\n"...)
+	n := copy(b[itemStart:], h)
+	n += copy(b[itemStart+n:], b[payloadStart:])
+	b = append(b[:itemStart+n], '\n')
+	out.envelope = b
 	return out
+}
+
+// itemHeaderRoom is room for a transaction item header: its length has at
+// most 7 digits under Sentry's 1 MB limit.
+var itemHeaderRoom [len(`{"type":"transaction","length":1234567}` + "\n")]byte
+
+// buffer returns an empty buffer for an envelope, from the pool when the
+// encoder has one.
+func (e *txEncoder) buffer() []byte {
+	if e.pool != nil {
+		if p, ok := e.pool.Get().(*[]byte); ok {
+			return (*p)[:0]
+		}
+	}
+	return make([]byte, 0, 8<<10)
+}
+
+// appendTime writes t as appendJSONTime does, reusing the formatted second
+// of the last time written: the timestamps of a transaction share a few.
+func (e *txEncoder) appendTime(b []byte, t time.Time) []byte {
+	t = t.UTC()
+	sec := t.Unix()
+	if sec != e.lastSec || len(e.secText) == 0 {
+		e.lastSec = sec
+		e.secText = t.AppendFormat(e.secText[:0], "2006-01-02T15:04:05")
+	}
+	b = append(b, '"')
+	b = append(b, e.secText...)
+	if ns := t.Nanosecond(); ns != 0 {
+		var frac [10]byte
+		frac[0] = '.'
+		for i := 9; i >= 1; i-- {
+			frac[i] = byte('0' + ns%10)
+			ns /= 10
+		}
+		n := 10
+		for frac[n-1] == '0' {
+			n--
+		}
+		b = append(b, frac[:n]...)
+	}
+	return append(b, 'Z', '"')
 }
 
 // appendTags writes the tags member: the scope's, then the client's Tags
@@ -345,9 +406,9 @@ func (e *txEncoder) appendSpan(b []byte, s *spanView, in *txInput) []byte {
 		b = append(b, statusJSON(st)...)
 	}
 	b = append(b, `,"start_timestamp":`...)
-	b = appendJSONTime(b, s.start)
+	b = e.appendTime(b, s.start)
 	b = append(b, `,"timestamp":`...)
-	b = appendJSONTime(b, s.end)
+	b = e.appendTime(b, s.end)
 	o := dataOptions{
 		withScope: s.scope.Name != in.root.scope.Name || s.scope.Version != in.root.scope.Version,
 		privacy:   in.info.privacy,

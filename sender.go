@@ -53,6 +53,10 @@ type outgoing struct {
 // Sentry in a client report, so a Sentry that is down or slow costs
 // bounded memory and no storm of requests.
 type sender struct {
+	// buffers holds envelope buffers for reuse: the encoder takes them, and
+	// they come back once their request body is closed.
+	buffers sync.Pool
+
 	queue       chan *outgoing
 	queuedBytes atomic.Int64
 	maxBytes    int64
@@ -110,6 +114,10 @@ func (s *sender) enqueue(o *outgoing) {
 // drop counts an envelope that will not be delivered, in the processor's
 // stats and in its client's next client report.
 func (s *sender) drop(o *outgoing, reason string) {
+	if o.body != nil && o.spans > 0 {
+		s.release(o.body)
+		o.body = nil
+	}
 	if o.spans == 0 {
 		return // a client report: reports of reports are not sent
 	}
@@ -149,11 +157,18 @@ func (s *sender) send(o *outgoing) {
 			o.w.restoreReport(report) // goes with a later envelope
 		}
 	}()
-	req, err := http.NewRequestWithContext(s.ctx, http.MethodPost, o.w.endpoint, bytes.NewReader(body))
+	rb := &requestBody{s: s}
+	rb.r.Reset(body)
+	if len(report) == 0 {
+		rb.buf, o.body = o.body, nil // the transport closes the body when done with it
+	}
+	req, err := http.NewRequestWithContext(s.ctx, http.MethodPost, o.w.endpoint, rb)
 	if err != nil {
+		rb.Close()
 		s.drop(o, reasonSendError)
 		return
 	}
+	req.ContentLength = int64(len(body))
 	req.Header.Set("Content-Type", envelopeContentType)
 	req.Header.Set("X-Sentry-Auth", o.w.auth)
 	req.Header.Set("User-Agent", o.w.agent)
@@ -175,6 +190,37 @@ func (s *sender) send(o *outgoing) {
 		s.drop(o, reasonRateLimit)
 	default:
 		s.drop(o, reasonSendError)
+	}
+}
+
+// requestBody is an envelope as a request body; its buffer goes back to the
+// sender's pool when the transport closes it, and not before: the
+// transport may write a body after the answer came.
+type requestBody struct {
+	r      bytes.Reader
+	s      *sender
+	buf    []byte // nil when not pooled
+	closed atomic.Bool
+}
+
+func (b *requestBody) Read(p []byte) (int, error)         { return b.r.Read(p) }
+func (b *requestBody) WriteTo(w io.Writer) (int64, error) { return b.r.WriteTo(w) }
+
+func (b *requestBody) Close() error {
+	if b.closed.CompareAndSwap(false, true) && b.buf != nil {
+		b.s.release(b.buf)
+	}
+	return nil
+}
+
+// maxPooledBuffer bounds the envelope buffers kept for reuse.
+const maxPooledBuffer = 64 << 10
+
+// release returns an envelope buffer to the pool.
+func (s *sender) release(buf []byte) {
+	if cap(buf) <= maxPooledBuffer {
+		buf = buf[:0]
+		s.buffers.Put(&buf)
 	}
 }
 

@@ -178,6 +178,7 @@ func (p *SpanProcessor) send(seg *segment) {
 func (p *SpanProcessor) sendDirect(seg *segment, info *clientInfo, dsc DynamicSamplingContext) []*sentry.Event {
 	w := info.wireOf()
 	p.worker.wires[w] = struct{}{}
+	p.worker.encoder.pool = &p.sender.buffers
 	tx, ok, errs := p.encodeDirect(seg, info, dsc, time.Now())
 	if ok {
 		p.sender.enqueue(&outgoing{w: w, body: tx.envelope, spans: tx.spans})
