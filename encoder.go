@@ -51,7 +51,7 @@ type txInput struct {
 	info     *clientInfo
 	wire     *wireClient
 	scope    *scopeParts
-	dsc      DynamicSamplingContext
+	dsc      envelopeDSC
 }
 
 // scopeParts is what a hub's scope adds to a transaction, as sentry-go's
@@ -66,40 +66,66 @@ type scopeParts struct {
 	contexts    map[string]sentry.Context // without trace and otel
 }
 
-// scopePartsOf applies the scope to an empty transaction, as sentry-go does
-// to each event it captures with it, and keeps what it set. It returns nil
+// scopeApplier applies scopes to transactions. It belongs to the worker and
+// reuses its event and maps: what apply returns is valid until the next
+// call.
+type scopeApplier struct {
+	ev       sentry.Event
+	evCtx    map[string]sentry.Context
+	evTags   map[string]string
+	parts    scopeParts
+	contexts map[string]sentry.Context
+}
+
+// apply applies the scope to an empty transaction, as sentry-go does to
+// each event it captures with it, and returns what it set. It returns nil
 // when one of the scope's event processors dropped the transaction.
-func scopePartsOf(scope *sentry.Scope, c *sentry.Client) *scopeParts {
+func (a *scopeApplier) apply(scope *sentry.Scope, c *sentry.Client) *scopeParts {
 	// Without a client, ApplyToEvent skips building a DSC this package does
 	// not use; the client only matters to the request, filtered by its
 	// DataCollection, so a scope with a request is applied again with it.
-	ev := &sentry.Event{Type: "transaction", Contexts: map[string]sentry.Context{"otel": nil}}
-	if ev = scope.ApplyToEvent(ev, nil, nil); ev == nil {
+	ev := a.applyWith(scope, nil)
+	if ev != nil && ev.Request != nil {
+		ev = a.applyWith(scope, c)
+	}
+	if ev == nil {
 		return nil
 	}
-	if ev.Request != nil {
-		ev = &sentry.Event{Type: "transaction", Contexts: map[string]sentry.Context{"otel": nil}}
-		if ev = scope.ApplyToEvent(ev, nil, c); ev == nil {
-			return nil
-		}
-	}
-	p := &scopeParts{tags: ev.Tags, fingerprint: ev.Fingerprint, level: ev.Level}
+	p := &a.parts
+	*p = scopeParts{tags: ev.Tags, fingerprint: ev.Fingerprint, level: ev.Level}
 	if !ev.User.IsEmpty() {
 		p.user, _ = json.Marshal(ev.User)
 	}
 	if ev.Request != nil {
 		p.request, _ = json.Marshal(ev.Request)
 	}
+	clear(a.contexts)
 	for k, v := range ev.Contexts {
 		if k == "trace" || k == "otel" {
 			continue
 		}
-		if p.contexts == nil {
-			p.contexts = make(map[string]sentry.Context, len(ev.Contexts))
+		if a.contexts == nil {
+			a.contexts = make(map[string]sentry.Context, len(ev.Contexts))
 		}
-		p.contexts[k] = v
+		a.contexts[k] = v
+		p.contexts = a.contexts
 	}
 	return p
+}
+
+// applyWith applies the scope to the applier's event, emptied first.
+func (a *scopeApplier) applyWith(scope *sentry.Scope, c *sentry.Client) *sentry.Event {
+	if a.evCtx == nil {
+		a.evCtx = make(map[string]sentry.Context, 4)
+		a.evTags = make(map[string]string, 4)
+	}
+	clear(a.evCtx)
+	clear(a.evTags)
+	// A context of this name on the event keeps the scope's out of it, as
+	// the processor's own otel context does on sentry-go's way.
+	a.evCtx["otel"] = nil
+	a.ev = sentry.Event{Type: "transaction", Contexts: a.evCtx, Tags: a.evTags}
+	return scope.ApplyToEvent(&a.ev, nil, c)
 }
 
 // encode writes the envelope of one transaction. sentAt is the envelope's
@@ -115,9 +141,13 @@ func (e *txEncoder) encode(in *txInput, sentAt time.Time) encodedTx {
 	b = append(b, `,"sent_at":`...)
 	b = e.appendTime(b, sentAt)
 	b = append(append(b, ','), in.wire.envelopeHead...)
-	if in.dsc.Len() > 0 {
+	switch {
+	case in.dsc.head:
 		b = append(b, `,"trace":`...)
-		b = appendDSC(b, in.dsc)
+		b = appendHeadDSC(b, in.dsc.sc, in.info)
+	case in.dsc.frozen.Len() > 0:
+		b = append(b, `,"trace":`...)
+		b = appendDSC(b, in.dsc.frozen)
 	}
 	b = append(b, "}\n"...)
 	// The item header, whose length is known once the payload is written,
@@ -473,14 +503,9 @@ func hasValidLink(links []linkView) bool {
 // scope (o.withScope), the keys Sentry's insights read, the links of a
 // child span, and the follow-up mark of a follow-up transaction.
 func (e *txEncoder) appendData(b []byte, s *spanView, o dataOptions, followUp bool) []byte {
+	var seen insightValues
 	b = append(b, '{')
 	first := true
-	sep := func() {
-		if !first {
-			b = append(b, ',')
-		}
-		first = false
-	}
 	for _, kv := range s.attrs {
 		if s.ownDataKey(kv.Key, o, followUp) {
 			continue
@@ -489,14 +514,21 @@ func (e *txEncoder) appendData(b []byte, s *spanView, o dataOptions, followUp bo
 		if !ok {
 			continue
 		}
-		mark, wasFirst := len(b), first
-		sep()
+		mark := len(b)
+		if !first {
+			b = append(b, ',')
+		}
 		b = appendJSONKey(b, string(kv.Key))
 		if b, ok = appendAttrValue(b, v); !ok {
-			b, first = b[:mark], wasFirst
+			b = b[:mark]
+			continue
 		}
+		first = false
+		seen.note(kv.Key, v)
 	}
-	sep()
+	if !first {
+		b = append(b, ',')
+	}
 	b = appendJSONKey(b, dataOTelKind)
 	b = appendJSONString(b, kindName(s.kind))
 	if o.withScope && s.scope.Name != "" {
@@ -507,7 +539,7 @@ func (e *txEncoder) appendData(b []byte, s *spanView, o dataOptions, followUp bo
 			b = appendJSONString(appendJSONKey(b, dataOTelScopeVersion), s.scope.Version)
 		}
 	}
-	b = e.appendInsightKeys(b, s, o)
+	b = seen.appendAliases(b, s.kind)
 	if s.isChild() && hasValidLink(s.links) {
 		b = appendLinks(appendJSONKey(append(b, ','), dataLinks), s.links)
 	}
@@ -517,44 +549,92 @@ func (e *txEncoder) appendData(b []byte, s *spanView, o dataOptions, followUp bo
 	return append(b, '}')
 }
 
-// appendInsightKeys writes, under the keys Sentry's insights read, values
-// the span recorded only under another semantic-convention key, as
-// addInsightKeys does.
-func (e *txEncoder) appendInsightKeys(b []byte, s *spanView, o dataOptions) []byte {
-	has := func(k string) (attribute.Value, bool) {
-		for _, kv := range s.attrs {
-			if string(kv.Key) == k && kv.Value.Type() != attribute.EMPTY {
-				if v, ok := o.privacy.value(kv); ok && !s.ownDataKey(kv.Key, o, false) {
-					return v, true
-				}
-			}
-		}
-		return attribute.Value{}, false
+// The attributes whose values addInsightKeys copies under another key.
+const (
+	insMessagingSystem = iota
+	insDestinationName
+	insDestination
+	insMessageID
+	insMessageIDOld
+	insBodySize
+	insPayloadSize
+	insPayloadSizeOld
+	insHTTPResponseStatusCode
+	insHTTPStatusCode
+	insDBSystem
+	insDBSystemName
+	insKeys
+)
+
+// insightValues are the values of those attributes a span's data holds.
+type insightValues struct {
+	v   [insKeys]attribute.Value
+	set [insKeys]bool
+}
+
+// note records kv's value when its key is one of the insight keys.
+func (iv *insightValues) note(k attribute.Key, v attribute.Value) {
+	i := -1
+	switch k {
+	case keyMessagingSystem:
+		i = insMessagingSystem
+	case keyMessagingDestinationName:
+		i = insDestinationName
+	case keyMessagingDestination:
+		i = insDestination
+	case keyMessagingMessageID:
+		i = insMessageID
+	case keyMessagingMessageIDOld:
+		i = insMessageIDOld
+	case keyMessagingBodySize:
+		i = insBodySize
+	case keyMessagingPayloadSize:
+		i = insPayloadSize
+	case keyMessagingPayloadSizeOld:
+		i = insPayloadSizeOld
+	case keyHTTPResponseStatusCode:
+		i = insHTTPResponseStatusCode
+	case keyHTTPStatusCode:
+		i = insHTTPStatusCode
+	case keyDBSystem:
+		i = insDBSystem
+	case keyDBSystemName:
+		i = insDBSystemName
+	default:
+		return
 	}
-	alias := func(key string, from ...string) {
-		if _, ok := has(key); ok {
+	iv.v[i], iv.set[i] = v, true
+}
+
+// appendAliases writes, under the keys Sentry's insights read, values the
+// span recorded only under another semantic-convention key, as
+// addInsightKeys does.
+func (iv *insightValues) appendAliases(b []byte, kind trace.SpanKind) []byte {
+	alias := func(key string, to int, from ...int) {
+		if iv.set[to] {
 			return
 		}
 		for _, f := range from {
-			if v, ok := has(f); ok {
+			if iv.set[f] {
 				mark := len(b)
 				b = appendJSONKey(append(b, ','), key)
-				if b, ok = appendAttrValue(b, v); !ok {
+				var ok bool
+				if b, ok = appendAttrValue(b, iv.v[f]); !ok {
 					b = b[:mark]
 				}
 				return
 			}
 		}
 	}
-	if _, ok := has(keyMessagingSystem); ok {
-		alias(keyMessagingDestinationName, keyMessagingDestination)
-		alias(keyMessagingMessageID, keyMessagingMessageIDOld)
-		alias(keyMessagingBodySize, keyMessagingPayloadSize, keyMessagingPayloadSizeOld)
+	if iv.set[insMessagingSystem] {
+		alias(keyMessagingDestinationName, insDestinationName, insDestination)
+		alias(keyMessagingMessageID, insMessageID, insMessageIDOld)
+		alias(keyMessagingBodySize, insBodySize, insPayloadSize, insPayloadSizeOld)
 	}
-	if s.kind == trace.SpanKindClient {
-		alias(keyHTTPResponseStatusCode, keyHTTPStatusCode)
+	if kind == trace.SpanKindClient {
+		alias(keyHTTPResponseStatusCode, insHTTPResponseStatusCode, insHTTPStatusCode)
 	}
-	alias(keyDBSystem, keyDBSystemName)
+	alias(keyDBSystem, insDBSystem, insDBSystemName)
 	return b
 }
 
@@ -599,6 +679,27 @@ func appendDSC(b []byte, d DynamicSamplingContext) []byte {
 		if i > 0 {
 			b = append(b, ',')
 		}
+		b = appendJSONString(appendJSONKey(b, m.key), m.value)
+	}
+	return append(b, '}')
+}
+
+// appendHeadDSC writes headDSC(sc, info) as appendDSC does, without
+// building it.
+func appendHeadDSC(b []byte, sc trace.SpanContext, info *clientInfo) []byte {
+	h := headValuesOf(sc, info)
+	b = append(b, `{"trace_id":"`...)
+	b = append(b, make([]byte, traceIDHexLen)...)
+	encodeHex(b[len(b)-traceIDHexLen:], h.traceID[:])
+	b = append(b, `","sample_rate":`...)
+	b = appendJSONString(b, h.rateText)
+	b = append(b, `,"sample_rand":"`...)
+	b = appendRand(b, h.rand)
+	b = append(b, `","sampled":"`...)
+	b = strconv.AppendBool(b, h.sampled)
+	b = append(b, '"')
+	for _, m := range info.clientMembers {
+		b = append(b, ',')
 		b = appendJSONString(appendJSONKey(b, m.key), m.value)
 	}
 	return append(b, '}')

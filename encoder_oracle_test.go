@@ -104,7 +104,7 @@ func bothWays(t testing.TB, c *oracleCase) (direct, viaSentryGo map[string]any) 
 	dHub := oracleClient(t, c, nil)
 	dp := &SpanProcessor{clients: new(clientCache)}
 	dInfo := dp.clients.info(dHub.Client())
-	tx, ok, _ := dp.encodeDirect(oracleSegment(c, dHub, dInfo.maxSpans), dInfo, DynamicSamplingContext{}, time.Now())
+	tx, ok, _ := dp.encodeDirect(oracleSegment(c, dHub, dInfo.maxSpans), dInfo, envelopeDSC{}, time.Now())
 	if ok {
 		lines := bytes.SplitN(tx.envelope, []byte("\n"), 3)
 		if err := json.Unmarshal(lines[2], &direct); err != nil {

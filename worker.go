@@ -9,12 +9,14 @@ import (
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // workerState belongs to the worker goroutine alone.
 type workerState struct {
 	wires         map[*wireClient]struct{} // the clients sent to directly
 	encoder       txEncoder
+	scopes        scopeApplier
 	views         []spanView         // the children of the transaction being encoded
 	resource      *resource.Resource // the last resource converted
 	resourceData  map[string]any
@@ -133,30 +135,23 @@ func (p *SpanProcessor) send(seg *segment) {
 
 	// An unsampled span's segment has no incoming DSC: the caller's frozen
 	// one is not known without tracking unsampled spans from their start.
-	dsc := DynamicSamplingContext{}
-	if seg.incoming != nil {
-		dsc = seg.incoming.dsc
-	} else {
-		sc := seg.root.SpanContext()
-		if seg.root.Parent().IsRemote() {
-			// A W3C caller's tracestate is kept by samplers other than
-			// NewSampler, but its rate record is not this service's.
-			sc = sc.WithTraceState(withoutSentryRate(sc.TraceState()))
-		}
-		dsc = headDSC(sc, info)
-	}
+	d := dscOf(seg, info)
 	var tx *sentry.Event
 	var errs []*sentry.Event
 	switch {
 	case !sampled:
 		errs = rootErrors(seg.root)
 	case info.wireOf().exact == "":
-		errs = p.sendDirect(seg, info, dsc)
+		errs = p.sendDirect(seg, info, d)
 	default:
 		tx, errs = p.transactionOf(seg, info)
 	}
 	if tx == nil && len(errs) == 0 {
 		return
+	}
+	dsc := d.frozen
+	if d.head {
+		dsc = headDSC(d.sc, info)
 	}
 	scope := p.scopeFor(seg, dsc)
 	p.captured.Store(client, struct{}{})
@@ -175,7 +170,7 @@ func (p *SpanProcessor) send(seg *segment) {
 // of its exception span events, which go through sentry-go. It applies what
 // sentry-go's client and scope would: TraceIgnoreStatusCodes,
 // IgnoreTransactions, the scope, MaxSpans and the size limit.
-func (p *SpanProcessor) sendDirect(seg *segment, info *clientInfo, dsc DynamicSamplingContext) []*sentry.Event {
+func (p *SpanProcessor) sendDirect(seg *segment, info *clientInfo, dsc envelopeDSC) []*sentry.Event {
 	w := info.wireOf()
 	p.worker.wires[w] = struct{}{}
 	p.worker.encoder.pool = &p.sender.buffers
@@ -189,7 +184,7 @@ func (p *SpanProcessor) sendDirect(seg *segment, info *clientInfo, dsc DynamicSa
 // encodeDirect encodes the transaction of seg, unless the client's filters
 // leave it out (ok false), and returns the error events of its exception
 // span events.
-func (p *SpanProcessor) encodeDirect(seg *segment, info *clientInfo, dsc DynamicSamplingContext, now time.Time) (tx encodedTx, ok bool, errs []*sentry.Event) {
+func (p *SpanProcessor) encodeDirect(seg *segment, info *clientInfo, dsc envelopeDSC, now time.Time) (tx encodedTx, ok bool, errs []*sentry.Event) {
 	w := info.wireOf()
 	root := viewOf(seg.root)
 	ra := readSpanAttrs(root.attrs)
@@ -225,7 +220,7 @@ func (p *SpanProcessor) encodeDirect(seg *segment, info *clientInfo, dsc Dynamic
 		p.filtered(w, spans)
 		return tx, false, errs
 	}
-	scope := scopePartsOf(seg.hub.Scope(), info.client)
+	scope := p.worker.scopes.apply(seg.hub.Scope(), info.client)
 	if scope == nil {
 		p.filtered(w, spans)
 		return tx, false, errs
@@ -240,6 +235,29 @@ func (p *SpanProcessor) encodeDirect(seg *segment, info *clientInfo, dsc Dynamic
 		w.discard(reasonBufferOverflow, categorySpan, uint64(dropped))
 	}
 	return tx, true, errs
+}
+
+// envelopeDSC is the DSC of a segment's envelopes: the caller's frozen one,
+// or the head DSC of a trace that starts here, which the encoder writes
+// from the span context without building it.
+type envelopeDSC struct {
+	frozen DynamicSamplingContext
+	head   bool
+	sc     trace.SpanContext // the root's, for a head DSC
+}
+
+// dscOf returns the DSC of seg's envelopes.
+func dscOf(seg *segment, info *clientInfo) envelopeDSC {
+	if seg.incoming != nil {
+		return envelopeDSC{frozen: seg.incoming.dsc}
+	}
+	sc := seg.root.SpanContext()
+	if seg.root.Parent().IsRemote() {
+		// A W3C caller's tracestate is kept by samplers other than
+		// NewSampler, but its rate record is not this service's.
+		sc = sc.WithTraceState(withoutSentryRate(sc.TraceState()))
+	}
+	return envelopeDSC{head: true, sc: sc}
 }
 
 // filtered counts a transaction of spans spans that the client's filters
