@@ -355,3 +355,44 @@ func TestHangingSentry(t *testing.T) {
 		t.Errorf("%d goroutines outlived Shutdown", n)
 	}
 }
+
+// TestHangingSentryThroughSentryGo: the same for a client whose
+// transactions sentry-go sends (BeforeSendTransaction). A flush that timed
+// out must not forget the client: the next one waits for it again.
+func TestHangingSentryThroughSentryGo(t *testing.T) {
+	srv := newWireServer(t)
+	release := make(chan struct{})
+	srv.set(func(w http.ResponseWriter, r *http.Request, _ bool) {
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	})
+	defer close(release)
+	c, err := sentry.NewClient(sentry.ClientOptions{Dsn: srv.dsn(), EnableTracing: true, TracesSampleRate: 1,
+		BeforeSendTransaction: func(ev *sentry.Event, _ *sentry.EventHint) *sentry.Event { return ev }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hub := sentry.NewHub(c, sentry.NewScope())
+	proc := NewSpanProcessor(WithHub(hub))
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSampler(NewSampler(WithHub(hub))), sdktrace.WithSpanProcessor(proc))
+	s := &wireSetup{proc: proc, tracer: tp.Tracer("t"), tp: tp}
+	for range 5 {
+		s.request()
+	}
+	for i := range 2 {
+		start := time.Now()
+		if err := s.flush(300 * time.Millisecond); err == nil {
+			t.Errorf("ForceFlush %d = nil with every transaction undelivered", i+1)
+		}
+		if d := time.Since(start); d > 2*time.Second {
+			t.Errorf("ForceFlush %d took %v", i+1, d)
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	if err := tp.Shutdown(ctx); err == nil {
+		t.Error("Shutdown = nil with every transaction undelivered")
+	}
+}
