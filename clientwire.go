@@ -35,10 +35,12 @@ type wireClient struct {
 	// sentry-go. Empty when this package sends them itself.
 	exact string
 
-	endpoint string // the DSN's envelope URL
-	auth     string // the X-Sentry-Auth header
-	agent    string // the User-Agent header
-	http     *http.Client
+	url     *url.URL    // the DSN's envelope URL
+	headers http.Header // Content-Type, X-Sentry-Auth and User-Agent
+	// Requests go to rt straight when the transport is this package's,
+	// else through the user's client.
+	http *http.Client
+	rt   http.RoundTripper
 
 	sdkName, sdkVersion string
 	// envelopeHead is the envelope header's members after event_id and
@@ -86,13 +88,18 @@ func newWireClient(c *sentry.Client) *wireClient {
 		w.exact = "Dsn"
 		return w
 	}
-	w.endpoint = dsn.GetAPIURL().String()
-	w.agent = w.sdkName + "/" + w.sdkVersion
-	w.auth = fmt.Sprintf("Sentry sentry_version=7, sentry_client=%s, sentry_key=%s", w.agent, dsn.GetPublicKey())
+	w.url = dsn.GetAPIURL()
+	agent := w.sdkName + "/" + w.sdkVersion
+	auth := fmt.Sprintf("Sentry sentry_version=7, sentry_client=%s, sentry_key=%s", agent, dsn.GetPublicKey())
 	if secret := dsn.GetSecretKey(); secret != "" {
-		w.auth += ", sentry_secret=" + secret
+		auth += ", sentry_secret=" + secret
 	}
-	w.http = httpClientFor(o)
+	w.headers = http.Header{
+		"Content-Type":  {envelopeContentType},
+		"X-Sentry-Auth": {auth},
+		"User-Agent":    {agent},
+	}
+	w.http, w.rt = httpClientFor(o)
 	w.reports = !o.DisableClientReports
 
 	sdk := sdkJSON(w.sdkName, w.sdkVersion)
@@ -199,17 +206,17 @@ func appendStringMap(b []byte, m map[string]string) []byte {
 	return append(b, '}')
 }
 
-// httpClientFor returns the HTTP client the client's options ask for, as
-// sentry-go's transport builds it: HTTPClient as it is; else a client over
-// HTTPTransport; else one over a transport of its own with HTTPSProxy or
-// HTTPProxy (else the environment's proxy) and CaCerts. Connections are
-// kept alive for the envelopes in flight.
-func httpClientFor(o sentry.ClientOptions) *http.Client {
+// httpClientFor returns how the client's options ask envelopes to be sent,
+// as sentry-go's transport reads them: HTTPClient as it is; else a client
+// over HTTPTransport; else a transport of this package's, used straight,
+// with HTTPSProxy or HTTPProxy (else the environment's proxy) and CaCerts.
+// Connections are kept alive for the envelopes in flight.
+func httpClientFor(o sentry.ClientOptions) (*http.Client, http.RoundTripper) {
 	if o.HTTPClient != nil {
-		return o.HTTPClient
+		return o.HTTPClient, nil
 	}
 	if o.HTTPTransport != nil {
-		return &http.Client{Transport: o.HTTPTransport}
+		return &http.Client{Transport: o.HTTPTransport}, nil
 	}
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.MaxIdleConnsPerHost = DefaultMaxInFlight
@@ -229,5 +236,13 @@ func httpClientFor(o sentry.ClientOptions) *http.Client {
 	if o.CaCerts != nil {
 		t.TLSClientConfig = &tls.Config{RootCAs: o.CaCerts, MinVersion: tls.VersionTLS12}
 	}
-	return &http.Client{Transport: t}
+	return nil, t
+}
+
+// roundTrip sends a request as the client's options ask.
+func (w *wireClient) roundTrip(req *http.Request) (*http.Response, error) {
+	if w.rt != nil {
+		return w.rt.RoundTrip(req)
+	}
+	return w.http.Do(req)
 }

@@ -162,17 +162,19 @@ func (s *sender) send(o *outgoing) {
 	if len(report) == 0 {
 		rb.buf, o.body = o.body, nil // the transport closes the body when done with it
 	}
-	req, err := http.NewRequestWithContext(s.ctx, http.MethodPost, o.w.endpoint, rb)
-	if err != nil {
-		rb.Close()
-		s.drop(o, reasonSendError)
-		return
-	}
-	req.ContentLength = int64(len(body))
-	req.Header.Set("Content-Type", envelopeContentType)
-	req.Header.Set("X-Sentry-Auth", o.w.auth)
-	req.Header.Set("User-Agent", o.w.agent)
-	resp, err := o.w.http.Do(req)
+	// The URL and the headers are the client's, built once and only read.
+	req := (&http.Request{
+		Method:        http.MethodPost,
+		URL:           o.w.url,
+		Host:          o.w.url.Host,
+		Proto:         "HTTP/1.1",
+		ProtoMajor:    1,
+		ProtoMinor:    1,
+		Header:        o.w.headers,
+		Body:          rb,
+		ContentLength: int64(len(body)),
+	}).WithContext(s.ctx)
+	resp, err := o.w.roundTrip(req)
 	if err != nil {
 		s.drop(o, reasonNetworkError)
 		return
