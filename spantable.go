@@ -139,6 +139,7 @@ func (t *tableShard) end(id trace.SpanID, s sdktrace.ReadOnlySpan) (ready *segme
 func (t *tableShard) release(seg *segment) {
 	seg.state = segmentDone
 	var open []*spanEntry
+	untracked := int64(0)
 	for _, e := range seg.entries {
 		if e.open {
 			open = append(open, e)
@@ -147,8 +148,12 @@ func (t *tableShard) release(seg *segment) {
 		if t.spans[e.id] == e {
 			delete(t.spans, e.id)
 		}
-		t.untrack(e)
+		if e.listed {
+			untracked++
+		}
+		t.order.remove(e)
 	}
+	t.tracked.Add(-untracked) // once: the counter is shared by every shard
 	seg.entries = nil
 	if len(open) == 0 {
 		return
