@@ -45,13 +45,19 @@ type txInput struct {
 	root     spanView
 	rootAttr *spanAttrs
 	mapping  spanMapping
-	children []spanView // in start order, Sentry uploads left out
+	children []childView // in start order, Sentry uploads left out
 	followUp bool
 	resource *resource.Resource
 	info     *clientInfo
 	wire     *wireClient
 	scope    *scopeParts
 	dsc      envelopeDSC
+}
+
+// childView is a child span with its attributes read for the mapping.
+type childView struct {
+	v spanView
+	a spanAttrs
 }
 
 // scopeParts is what a hub's scope adds to a transaction, as sentry-go's
@@ -411,9 +417,9 @@ func (e *txEncoder) appendTraceContext(b []byte, in *txInput) []byte {
 }
 
 // appendSpan writes one child span.
-func (e *txEncoder) appendSpan(b []byte, s *spanView, in *txInput) []byte {
-	a := readSpanAttrs(s.attrs)
-	m := mapFrom(s.name, s.kind, &a)
+func (e *txEncoder) appendSpan(b []byte, c *childView, in *txInput) []byte {
+	s, a := &c.v, &c.a
+	m := mapFrom(s.name, s.kind, a)
 	tid, sid, psid := s.sc.TraceID(), s.sc.SpanID(), s.parent.SpanID()
 	b = append(b, `{"trace_id":`...)
 	b = appendJSONHex(b, tid[:])
@@ -431,7 +437,7 @@ func (e *txEncoder) appendSpan(b []byte, s *spanView, in *txInput) []byte {
 		b = append(b, `,"description":`...)
 		b = appendJSONString(b, m.description)
 	}
-	if st := statusFrom(s.status, s.desc, &a); st != sentry.SpanStatusUndefined {
+	if st := statusFrom(s.status, s.desc, a); st != sentry.SpanStatusUndefined {
 		b = append(b, `,"status":`...)
 		b = append(b, statusJSON(st)...)
 	}

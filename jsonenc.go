@@ -17,14 +17,28 @@ import (
 // appendJSONString appends s as a JSON string.
 func appendJSONString(b []byte, s string) []byte {
 	b = append(b, '"')
+	i := 0
+	for i < len(s) && jsonPlain[s[i]] {
+		i++
+	}
+	if i == len(s) {
+		b = append(b, s...)
+		return append(b, '"')
+	}
+	b = append(b, s[:i]...)
+	return append(appendJSONEscaped(b, s[i:]), '"')
+}
+
+// appendJSONEscaped appends s, which needs escapes, without its quotes.
+func appendJSONEscaped(b []byte, s string) []byte {
 	start := 0
 	for i := 0; i < len(s); {
 		c := s[i]
+		if jsonPlain[c] {
+			i++
+			continue
+		}
 		if c < utf8.RuneSelf {
-			if jsonSafe[c] {
-				i++
-				continue
-			}
 			b = append(b, s[start:i]...)
 			switch c {
 			case '"', '\\':
@@ -59,15 +73,16 @@ func appendJSONString(b []byte, s string) []byte {
 		}
 		i += size
 	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
+	return append(b, s[start:]...)
 }
 
 const lowerHex = "0123456789abcdef"
 
-// jsonSafe marks the ASCII bytes that stand for themselves in a JSON string.
-// '<', '>' and '&' are left as they are: the payload is not HTML.
-var jsonSafe = func() (t [utf8.RuneSelf]bool) {
+// jsonPlain marks the bytes that stand for themselves in a JSON string
+// without a look at what follows: printable ASCII but for the quote and
+// the backslash. '<', '>' and '&' are left as they are: the payload is not
+// HTML.
+var jsonPlain = func() (t [256]bool) {
 	for c := 0x20; c < utf8.RuneSelf; c++ {
 		t[c] = c != '"' && c != '\\'
 	}

@@ -17,7 +17,7 @@ type workerState struct {
 	wires         map[*wireClient]struct{} // the clients sent to directly
 	encoder       txEncoder
 	scopes        scopeApplier
-	views         []spanView         // the children of the transaction being encoded
+	views         []childView        // the children of the transaction being encoded
 	resource      *resource.Resource // the last resource converted
 	resourceData  map[string]any
 	resourceSize  int // dataSize(resourceData)
@@ -191,17 +191,19 @@ func (p *SpanProcessor) encodeDirect(seg *segment, info *clientInfo, dsc envelop
 	m := mapFrom(root.name, root.kind, &ra)
 	errs = appendExceptions(errs, seg.root, m.op, m.name)
 
+	slices.SortFunc(seg.children, func(a, b sdktrace.ReadOnlySpan) int { return a.StartTime().Compare(b.StartTime()) })
 	views := p.worker.views[:0]
 	for _, child := range seg.children {
-		v := viewOf(child)
-		a := readSpanAttrs(v.attrs)
-		if a.isSentryUpload(v.kind, info.dsnHost, info.project) {
+		views = append(views, childView{v: viewOf(child)})
+		c := &views[len(views)-1]
+		c.a = readSpanAttrs(c.v.attrs)
+		if c.a.isSentryUpload(c.v.kind, info.dsnHost, info.project) {
+			views = views[:len(views)-1]
 			continue
 		}
 		if hasException(child) {
-			errs = appendExceptions(errs, child, mapFrom(v.name, v.kind, &a).op, m.name)
+			errs = appendExceptions(errs, child, mapFrom(c.v.name, c.v.kind, &c.a).op, m.name)
 		}
-		views = append(views, v)
 	}
 	for _, child := range seg.erred { // left out past MaxSpans
 		a := readSpanAttrs(child.Attributes())
@@ -225,7 +227,6 @@ func (p *SpanProcessor) encodeDirect(seg *segment, info *clientInfo, dsc envelop
 		p.filtered(w, spans)
 		return tx, false, errs
 	}
-	slices.SortFunc(views, func(a, b spanView) int { return a.start.Compare(b.start) })
 	tx = p.worker.encoder.encode(&txInput{
 		root: root, rootAttr: &ra, mapping: m, children: views, followUp: seg.followUp,
 		resource: seg.root.Resource(), info: info, wire: w, scope: scope, dsc: dsc,
