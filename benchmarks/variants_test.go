@@ -1,7 +1,6 @@
 package benchmarks
 
 import (
-	"github.com/getsentry/sentry-go"
 	"net/http"
 	"net/url"
 	"strings"
@@ -75,22 +74,6 @@ func unescape(t *testing.T, s string) string {
 	return u
 }
 
-func TestPipelinesDeliverEveryRequest(t *testing.T) {
-	const requests = 3
-	for _, v := range processorVariants {
-		t.Run(v.name, func(t *testing.T) {
-			p := v.setup(t, requests)
-			tracer := p.tp.Tracer("github.com/otelsentry/otelsentry/benchmarks")
-			for range requests {
-				serve(p.ctx, tracer, &resetPasswordRequest)
-			}
-			if err := p.tp.ForceFlush(p.ctx); err != nil {
-				t.Fatalf("ForceFlush: %v", err)
-			}
-			p.check(t, requests)
-		})
-	}
-}
 
 func TestSamplersDecideAlike(t *testing.T) {
 	for _, v := range samplerVariants {
@@ -144,18 +127,3 @@ func TestCPUClocks(t *testing.T) {
 	}
 }
 
-func TestEncodeVariantsKeepTheSpans(t *testing.T) {
-	for _, v := range encodeVariants {
-		t.Run(v.name, func(t *testing.T) {
-			ev := v.event(t)
-			if got, want := len(ev.Spans), requestSpans-1; got != want {
-				t.Errorf("the transaction has %d spans, want %d", got, want)
-			}
-			for _, s := range ev.Spans {
-				if s.TraceID == (sentry.TraceID{}) || s.SpanID == (sentry.SpanID{}) || s.StartTime.IsZero() || s.EndTime.IsZero() {
-					t.Errorf("span %+v lacks its ids or timestamps", s)
-				}
-			}
-		})
-	}
-}
