@@ -74,7 +74,6 @@ func unescape(t *testing.T, s string) string {
 	return u
 }
 
-
 func TestSamplersDecideAlike(t *testing.T) {
 	for _, v := range samplerVariants {
 		t.Run(v.name, func(t *testing.T) {
@@ -126,4 +125,3 @@ func TestCPUClocks(t *testing.T) {
 		})
 	}
 }
-
