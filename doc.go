@@ -2,9 +2,11 @@
 //
 // Services instrumented with OpenTelemetry (otelhttp, otelgin, otelsql,
 // messaging spans) join the traces of services that use Sentry's SDKs, and
-// their spans reach Sentry as Sentry transactions sent by sentry-go: named by
-// route, with Sentry's ops, statuses, queries and queue data, and with the
-// errors recorded on spans linked to them.
+// their spans reach Sentry as Sentry transactions: named by route, with
+// Sentry's ops, statuses, queries and queue data, and with the errors
+// recorded on spans linked to them. The processor encodes and sends the
+// transactions itself, to the DSN of the sentry-go client, as sentry-go
+// would have sent them.
 //
 // Three parts, each usable alone:
 //

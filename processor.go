@@ -16,7 +16,8 @@ import (
 var errFlushIncomplete = errors.New("otelsentry: sentry-go client did not flush before the deadline")
 
 // SpanProcessor turns the sampled spans of a TracerProvider into Sentry
-// transactions sent by sentry-go. Create it with NewSpanProcessor.
+// transactions and sends them to the DSN of the sentry-go client. Create it
+// with NewSpanProcessor.
 //
 // A span with no parent, or with a remote parent, is a transaction; its local
 // descendants are its spans. When the root ends, the transaction waits up to
@@ -25,10 +26,15 @@ var errFlushIncomplete = errors.New("otelsentry: sentry-go client did not flush 
 // same trace with their parent id kept. Exceptions recorded on spans become
 // Sentry error events linked to their span.
 //
-// OnStart and OnEnd only update an in-memory table under a short lock. One
-// background worker, fed by a bounded queue, maps finished transactions and
-// hands them to sentry-go, whose transport encodes and sends them. Memory
-// held for spans that never end is bounded by WithMaxOpenSpans and
+// OnStart and OnEnd only update an in-memory table, sharded by trace, under
+// a short lock. One background worker, fed by a bounded queue, maps and
+// encodes finished transactions straight into Sentry envelopes, and up to
+// WithMaxInFlight senders post them over kept-alive connections, honouring
+// Sentry's rate limits and reporting what they drop. A client whose options
+// only sentry-go's pipeline can apply (BeforeSendTransaction, a Transport of
+// its own, Integrations) has its transactions captured with sentry-go
+// instead, and error events always go through sentry-go. Memory held for
+// spans that never end is bounded by WithMaxOpenSpans and
 // WithOpenSpanTimeout.
 type SpanProcessor struct {
 	cfg     config
@@ -102,8 +108,8 @@ type Stats struct {
 	// IgnoreTransactions, or by an event processor of the hub's scope.
 	Filtered uint64
 	// SpansDropped is the number of ended spans left out of transactions
-	// past the client's MaxSpans; sentry-go also reports them as client
-	// reports.
+	// past the client's MaxSpans or Sentry's 1 MB limit; they are also
+	// reported to Sentry in client reports.
 	SpansDropped uint64
 	// OpenSpansDropped is the number of open spans forgotten past
 	// WithMaxOpenSpans or WithOpenSpanTimeout.
