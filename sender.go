@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -347,21 +348,21 @@ func (r *rateLimits) update(resp *http.Response, now time.Time) {
 func (r *rateLimits) applyHeader(h string, now time.Time) {
 	for len(h) > 0 {
 		var limit string
-		limit, h, _ = cut(h, ',')
-		secs, rest, _ := cut(trimSpace(limit), ':')
+		limit, h, _ = strings.Cut(h, ",")
+		secs, rest, _ := strings.Cut(trimOWS(limit), ":")
 		n, err := strconv.ParseFloat(secs, 64)
 		if err != nil || n < 0 {
 			continue
 		}
 		until := now.Add(time.Duration(min(n, 86400) * float64(time.Second)))
-		cats, _, _ := cut(rest, ':')
+		cats, _, _ := strings.Cut(rest, ":")
 		if cats == "" {
 			r.extend(&r.all, until)
 			continue
 		}
 		for len(cats) > 0 {
 			var c string
-			c, cats, _ = cut(cats, ';')
+			c, cats, _ = strings.Cut(cats, ";")
 			switch c {
 			case categoryTransaction:
 				r.extend(&r.transaction, until)
@@ -396,25 +397,6 @@ func retryAfter(v string, now time.Time) time.Duration {
 		return max(t.Sub(now), 0)
 	}
 	return defaultRateLimitDelay
-}
-
-func cut(s string, sep byte) (before, after string, found bool) {
-	for i := 0; i < len(s); i++ {
-		if s[i] == sep {
-			return s[:i], s[i+1:], true
-		}
-	}
-	return s, "", false
-}
-
-func trimSpace(s string) string {
-	for len(s) > 0 && (s[0] == ' ' || s[0] == '\t') {
-		s = s[1:]
-	}
-	for len(s) > 0 && (s[len(s)-1] == ' ' || s[len(s)-1] == '\t') {
-		s = s[:len(s)-1]
-	}
-	return s
 }
 
 // discardKey is one line of a client report.
