@@ -394,3 +394,17 @@ func TestHangingSentryThroughSentryGo(t *testing.T) {
 		t.Error("Shutdown = nil with every transaction undelivered")
 	}
 }
+
+// TestMaxQueuedBytes: envelopes past WithMaxQueuedBytes are dropped and
+// counted, not queued.
+func TestMaxQueuedBytes(t *testing.T) {
+	srv := newHangingServer(t)
+	s := newWireSetup(t, srv.dsn(), WithMaxInFlight(1), WithMaxQueuedBytes(1))
+	for range 20 {
+		s.request()
+	}
+	_ = s.flush(200 * time.Millisecond)
+	if st := s.proc.Stats(); st.QueueDropped < 18 {
+		t.Errorf("stats %+v: envelopes over 1 byte were queued", st)
+	}
+}
