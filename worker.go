@@ -25,6 +25,10 @@ type workerState struct {
 	reportedOpen  uint64
 }
 
+// batchPause is how long the worker lets finished transactions gather
+// after it has sent some.
+const batchPause = time.Millisecond
+
 // sweepInterval is how often the worker looks for open spans past the
 // timeout and reports drops.
 func (p *SpanProcessor) sweepInterval() time.Duration {
@@ -51,6 +55,11 @@ func (p *SpanProcessor) run() {
 		case seg := <-p.queue:
 			p.send(seg)
 			p.drainQueue(64)
+			// Under load, let the next transactions gather for a moment
+			// instead of being woken for each one: a request that ends one
+			// then hands it over without waking anything.
+			time.Sleep(batchPause)
+			p.drainQueue(-1)
 		case <-p.wake:
 			woken = true
 		case <-timer.C:
