@@ -1,31 +1,24 @@
-// Command resetpassword is the demo of otelsentry: one user action, traced
-// from a browser running Sentry's JavaScript SDK through a Go service
-// instrumented with OpenTelemetry, and what Sentry receives of it.
+// Command resetpassword runs the password-reset system of the examples and
+// shows the trace it makes as a waterfall:
 //
-// Everything runs in one process, on loopback, except the RabbitMQ broker
-// (OTELSENTRY_AMQP_URL, default amqp://guest:guest@127.0.0.1:5672/; start
-// one with scripts/rabbitmq.sh start):
+//   - web: a React "forgot password" page on Sentry's browser SDK
+//     (./web, bundled with esbuild);
+//   - api: gin with otelgin and otelsentry, which publishes a task to
+//     RabbitMQ (./api);
+//   - mailer: which consumes the task in a queue.process transaction
+//     (./mailer);
 //
-//   - a fake Sentry that receives sentry-go's real envelopes;
-//   - the accounts service (gin with otelgin), whose POST /reset-password
-//     runs five SQL statements through otelsql on SQLite, calls a risk
-//     scoring service and a mailer through an otelhttp transport, and
-//     publishes a message to RabbitMQ;
-//   - the two downstream services, plain HTTP servers that record the trace
-//     headers they receive;
-//   - a worker that consumes the message in its own transaction, continuing
-//     the trace.
+// each its own process with its own Sentry client, and a loopback Sentry
+// that receives what all three send. Debian's chromium, driven by
+// playwright-core, loads the page and submits the form. Then the demo stops
+// the services, prints the trace as a waterfall in the terminal, writes it
+// as a self-contained HTML page (its file named at the end) and checks it.
 //
-// The "browser" sends the request with the sentry-trace and baggage headers
-// of a frontend (a Dynamic Sampling Context of nine members). After the
-// worker is done, the demo stops the services, flushes the span processor
-// and sentry-go, and prints each transaction Sentry received: its name, op,
-// source, status, trace and parent, its spans, and the DSC of its envelope,
-// then a verdict. It exits with status 1 when the verdict fails.
+// With SENTRY_DSN set (the Go services) and SENTRY_DSN_WEB (the page), every
+// envelope the loopback Sentry receives is also sent on to that Sentry,
+// sentry.io or self-hosted, so the trace shows there too.
 //
-// Run it from the examples module, or with the repository's demo script,
-// which starts a broker first:
-//
-//	go run ./resetpassword
-//	./scripts/demo.sh
+// Run it with ./scripts/demo.sh from the repository, which starts a broker
+// and installs the page's packages first. -keep keeps everything running,
+// so that a person can open the page and click.
 package main

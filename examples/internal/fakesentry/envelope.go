@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"time"
 )
 
@@ -44,8 +45,8 @@ type Transaction struct {
 	Type            string          `json:"type"`
 	Name            string          `json:"transaction"`
 	TransactionInfo TransactionInfo `json:"transaction_info"`
-	StartTimestamp  time.Time       `json:"start_timestamp"`
-	Timestamp       time.Time       `json:"timestamp"`
+	StartTimestamp  Time            `json:"start_timestamp"`
+	Timestamp       Time            `json:"timestamp"`
 	Contexts        struct {
 		Trace TraceContext `json:"trace"`
 	} `json:"contexts"`
@@ -82,8 +83,8 @@ type Span struct {
 	Status         string         `json:"status"`
 	Origin         string         `json:"origin"`
 	Data           map[string]any `json:"data"`
-	StartTimestamp time.Time      `json:"start_timestamp"`
-	Timestamp      time.Time      `json:"timestamp"`
+	StartTimestamp Time           `json:"start_timestamp"`
+	Timestamp      Time           `json:"timestamp"`
 }
 
 // ParseEnvelope parses an envelope: a JSON header line, then items, each a
@@ -156,4 +157,25 @@ func (e Envelope) Transactions() ([]Transaction, error) {
 		txs = append(txs, tx)
 	}
 	return txs, nil
+}
+
+// Time is a timestamp of Sentry's event payloads: an RFC 3339 string, as
+// sentry-go and otelsentry write it, or seconds since the epoch as a
+// number, as Sentry's JavaScript SDK writes it.
+type Time struct {
+	time.Time
+}
+
+// UnmarshalJSON reads either form.
+func (t *Time) UnmarshalJSON(b []byte) error {
+	if len(b) > 0 && b[0] == '"' {
+		return t.Time.UnmarshalJSON(b)
+	}
+	var secs float64
+	if err := json.Unmarshal(b, &secs); err != nil {
+		return fmt.Errorf("fakesentry: timestamp %s: %w", b, err)
+	}
+	whole := math.Floor(secs)
+	t.Time = time.Unix(int64(whole), int64((secs-whole)*1e9)).UTC()
+	return nil
 }

@@ -68,6 +68,14 @@ func (s *Server) Close() error {
 // ServeHTTP receives one envelope. A request that is not a well-formed
 // envelope is answered 400 and recorded in Err.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	// Browsers post their envelopes from the page's origin.
+	w.Header().Set("Access-Control-Allow-Origin", "*")
+	if r.Method == http.MethodOptions {
+		w.Header().Set("Access-Control-Allow-Methods", "POST")
+		w.Header().Set("Access-Control-Allow-Headers", "content-type")
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
 	if r.Method != http.MethodPost || !envelopePath.MatchString(r.URL.Path) {
 		s.reject(w, fmt.Errorf("fakesentry: unexpected request %s %s", r.Method, r.URL.Path))
 		return

@@ -16,7 +16,7 @@ import (
 
 // instrumentationName names the tracer of the spans the demo starts itself
 // (the queue spans).
-const instrumentationName = "github.com/otelsentry/otelsentry/examples/resetpassword"
+const instrumentationName = "github.com/otelsentry/otelsentry/examples/accounts"
 
 // Identity of the accounts service in Sentry and in its OTel resource.
 const (

@@ -48,7 +48,7 @@ func (o *outcome) report(w io.Writer) {
 		fakesentry.PublicKey, o.browser.dscMap()["public_key"])
 
 	txs := slices.SortedFunc(slices.Values(o.transactions), func(a, b fakesentry.Transaction) int {
-		return a.StartTimestamp.Compare(b.StartTimestamp)
+		return a.StartTimestamp.Compare(b.StartTimestamp.Time)
 	})
 	fmt.Fprintf(w, "Sentry received %s:\n", plural(len(txs), "transaction"))
 	for _, tx := range txs {
@@ -65,7 +65,7 @@ func (o *outcome) reportTransaction(w io.Writer, tx fakesentry.Transaction) {
 	tc := tx.Contexts.Trace
 	fmt.Fprintf(w, "\n  %s\n", tx.Name)
 	fmt.Fprintf(w, "    op %s, source %s, status %s, %.1f ms\n", tc.Op, tx.TransactionInfo.Source, tc.Status,
-		float64(tx.Timestamp.Sub(tx.StartTimestamp).Microseconds())/1000)
+		float64(tx.Timestamp.Sub(tx.StartTimestamp.Time).Microseconds())/1000)
 	fmt.Fprintf(w, "    trace %s, parent span %s (%s)\n", tc.TraceID, tc.ParentSpanID, o.describeSpan(tc.ParentSpanID))
 	if tc.Op == opQueueProcess {
 		// What Sentry's Queues insight shows of the message.
