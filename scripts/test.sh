@@ -6,7 +6,8 @@
 #   root module:        go vet ./...; go test -race -count=1 ./...;
 #                       the request-path block-profile test without -race;
 #                       a short fuzz run of every Fuzz* target in the root package
-#   examples/ module:   go vet ./...; go test -race -count=1 ./...        (if examples/go.mod exists)
+#   examples/ module:   scripts/web.sh (chromium, npm ci, the page's bundle);
+#                       go vet ./...; go test -race -count=1 ./...        (if examples/go.mod exists)
 #   benchmarks/ module: go vet ./...; go test -race -count=1 ./...;
 #                       go test -run '^$' -bench . -benchtime 1x ./...   (if benchmarks/go.mod exists)
 # Every step runs even if an earlier one failed; the script exits non-zero if
@@ -76,6 +77,9 @@ fi
 
 # --- separate modules ------------------------------------------------------
 if [ -f examples/go.mod ]; then
+  # The demo's page and browser: Debian's chromium, npm ci from the
+  # lockfile, the esbuild bundle.
+  step "examples: chromium and the page (scripts/web.sh)" . ./scripts/web.sh
   step "examples: go vet" examples go vet ./...
   step "examples: go test -race" examples go test -race -count=1 ./...
 else
