@@ -51,7 +51,9 @@ func main() {
 	if addr == "" {
 		addr = "localhost:8080"
 	}
-	srv := &http.Server{Addr: addr, Handler: newRouter(tp, prop), ReadHeaderTimeout: 10 * time.Second}
+	// The origin of the web page that calls this service, if one does.
+	webOrigin := os.Getenv("WEB_ORIGIN")
+	srv := &http.Server{Addr: addr, Handler: newRouter(tp, prop, webOrigin), ReadHeaderTimeout: 10 * time.Second}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -103,17 +105,44 @@ func setup(hub *sentry.Hub) (*sdktrace.TracerProvider, propagation.TextMapPropag
 }
 
 // newRouter returns the service's routes, traced by otelgin with tp and
-// prop.
-func newRouter(tp trace.TracerProvider, prop propagation.TextMapPropagator) *gin.Engine {
+// prop, open to the browser page at webOrigin when it is set.
+func newRouter(tp trace.TracerProvider, prop propagation.TextMapPropagator, webOrigin string) *gin.Engine {
 	r := gin.New()
 	r.Use(
 		gin.Recovery(),
+		// Before otelgin, so that a preflight makes no transaction.
+		cors(webOrigin),
 		// otelgin names each server span after the route ("GET
 		// /users/:id"), which otelsentry uses as the transaction name.
 		otelgin.Middleware(serviceName, otelgin.WithTracerProvider(tp), otelgin.WithPropagators(prop)),
 	)
 	r.GET("/users/:id", getUser)
 	return r
+}
+
+// cors lets the page at origin call the service. Sentry's browser SDK adds
+// sentry-trace and baggage to the requests its tracePropagationTargets
+// match: the preflight must allow them, or the browser blocks the request
+// ("Request header field sentry-trace is not allowed by
+// Access-Control-Allow-Headers").
+func cors(origin string) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if origin == "" || c.GetHeader("Origin") != origin {
+			c.Next()
+			return
+		}
+		h := c.Writer.Header()
+		h.Set("Access-Control-Allow-Origin", origin)
+		h.Add("Vary", "Origin")
+		if c.Request.Method == http.MethodOptions {
+			h.Set("Access-Control-Allow-Methods", "GET, OPTIONS")
+			h.Set("Access-Control-Allow-Headers", "sentry-trace, baggage")
+			h.Set("Access-Control-Max-Age", "600")
+			c.AbortWithStatus(http.StatusNoContent)
+			return
+		}
+		c.Next()
+	}
 }
 
 // user is the service's only resource.

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -142,7 +143,7 @@ func startService(t *testing.T) *service {
 	t.Cleanup(client.Close)
 	tp, prop := setup(sentry.NewHub(client, sentry.NewScope()))
 	t.Cleanup(func() { _ = tp.Shutdown(context.Background()) })
-	return &service{sentry: sentrySrv, tp: tp, srv: httptest.NewServer(newRouter(tp, prop))}
+	return &service{sentry: sentrySrv, tp: tp, srv: httptest.NewServer(newRouter(tp, prop, testOrigin))}
 }
 
 // flush closes the service, which waits for its handlers and so for otelgin
@@ -174,4 +175,31 @@ func (s *service) receive(t *testing.T) fakesentry.Transaction {
 		t.Fatalf("got %d transactions, want 1", len(txs))
 	}
 	return txs[0]
+}
+
+// testOrigin is the page origin the test service lets in.
+const testOrigin = "http://page.test"
+
+// TestCORSPreflightAllowsSentryHeaders sends a browser's preflight for a
+// request with sentry-trace and baggage: it passes for the page's origin,
+// and makes no transaction.
+func TestCORSPreflightAllowsSentryHeaders(t *testing.T) {
+	svc := startService(t)
+	req, err := http.NewRequest(http.MethodOptions, svc.srv.URL+"/users/1", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Origin", testOrigin)
+	req.Header.Set("Access-Control-Request-Method", "GET")
+	req.Header.Set("Access-Control-Request-Headers", "baggage,sentry-trace")
+	resp, err := svc.srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	allowed := resp.Header.Get("Access-Control-Allow-Headers")
+	if resp.StatusCode != http.StatusNoContent || resp.Header.Get("Access-Control-Allow-Origin") != testOrigin ||
+		!strings.Contains(allowed, "sentry-trace") || !strings.Contains(allowed, "baggage") {
+		t.Errorf("preflight: %d %v", resp.StatusCode, resp.Header)
+	}
 }
