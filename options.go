@@ -39,6 +39,9 @@ type config struct {
 	maxQueuedBytes  int64
 
 	unsampledErrors bool
+
+	propagationTargets    []string
+	hasPropagationTargets bool
 }
 
 func newConfig(opts []Option) config {
@@ -172,6 +175,16 @@ func WithMaxQueuedBytes(n int64) Option {
 		if n > 0 {
 			c.maxQueuedBytes = n
 		}
+	})
+}
+
+// WithTracePropagationTargets sets the URLs NewTransport sends Sentry's
+// trace headers to: those that contain one of targets. It overrides the
+// client's TracePropagationTargets; with no targets, every URL gets them.
+func WithTracePropagationTargets(targets ...string) Option {
+	return optionFunc(func(c *config) {
+		c.propagationTargets = targets
+		c.hasPropagationTargets = true
 	})
 }
 
