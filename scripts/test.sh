@@ -93,9 +93,9 @@ fi
 
 # --- separate modules ------------------------------------------------------
 if [ -f examples/go.mod ]; then
-  # The demo's page and browser: Debian's chromium, npm ci from the
-  # lockfile, the esbuild bundle.
-  step "examples: chromium and the page (scripts/web.sh)" . ./scripts/web.sh
+  # The demo's page and browser (Debian's chromium, npm ci from the
+  # lockfile, the esbuild bundle) and the @sentry/node interop peer.
+  step "examples: chromium, the page, the Node peer (scripts/web.sh)" . ./scripts/web.sh
   step "examples: go vet" examples go vet ./...
   step "examples: go test -race" examples go test -race -count=1 ./...
 else

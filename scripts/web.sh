@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Prepares the demo's page and browser on a fresh machine:
+# Prepares what runs in a browser or in Node on a fresh machine:
 #   - Debian's chromium (installed with apt-get when /usr/bin/chromium is
 #     missing; no browser is downloaded by npm or playwright);
-#   - the page's npm packages, from its lockfile (npm ci), and its bundle
-#     (esbuild, web/dist/app.js).
+#   - the demo page's npm packages, from its lockfile (npm ci), and its
+#     bundle (esbuild, web/dist/app.js);
+#   - the @sentry/node peer of the interop checks (examples/interop/node).
 # Used by scripts/demo.sh and scripts/test.sh. Idempotent.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -24,3 +25,10 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules ]; then
   npm ci --no-audit --no-fund >&2
 fi
 npm run --silent build >&2
+
+PEER="$ROOT/examples/interop/node"
+cd "$PEER"
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules ]; then
+  echo "=== npm ci in examples/interop/node" >&2
+  npm ci --no-audit --no-fund >&2
+fi

@@ -26,6 +26,7 @@ import (
 type service struct {
 	name  string
 	srv   *httptest.Server
+	url   string             // the base URL of a service not in srv: the node peer
 	sink  *fakesentry.Server // its Sentry; nil for the plain OTel service
 	spans *spanRecorder      // the plain OTel service's ended spans
 	next  string             // URL of the next hop
@@ -146,7 +147,13 @@ func startSentryGoOfOrg(t *testing.T, name, next string, org uint64) *service {
 // send sends one request into the first hop, then flushes every hop.
 func send(t *testing.T, first *service, hops ...*service) {
 	t.Helper()
-	resp, err := http.Get(first.srv.URL + "/")
+	sendTo(t, first.srv.URL+"/", first, hops...)
+}
+
+// sendTo sends one request to url, the first hop's, then flushes every hop.
+func sendTo(t *testing.T, url string, first *service, hops ...*service) {
+	t.Helper()
+	resp, err := http.Get(url)
 	if err != nil {
 		t.Fatal(err)
 	}

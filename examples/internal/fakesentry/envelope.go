@@ -179,3 +179,55 @@ func (t *Time) UnmarshalJSON(b []byte) error {
 	t.Time = time.Unix(int64(whole), int64((secs-whole)*1e9)).UTC()
 	return nil
 }
+
+// StreamedSpan is one span of a span item ("type": "span", content type
+// application/vnd.sentry.items.span.v2+json), what Sentry's SDKs send with
+// span streaming instead of transactions.
+type StreamedSpan struct {
+	TraceID        string               `json:"trace_id"`
+	SpanID         string               `json:"span_id"`
+	ParentSpanID   string               `json:"parent_span_id"`
+	Name           string               `json:"name"`
+	Status         string               `json:"status"`
+	IsSegment      bool                 `json:"is_segment"`
+	StartTimestamp Time                 `json:"start_timestamp"`
+	EndTimestamp   Time                 `json:"end_timestamp"`
+	Attributes     map[string]Attribute `json:"attributes"`
+
+	// DSC is the trace header of the envelope that carried the span.
+	DSC map[string]string `json:"-"`
+}
+
+// Attribute is a typed attribute of a streamed span.
+type Attribute struct {
+	Type  string `json:"type"`
+	Value any    `json:"value"`
+}
+
+// Op returns the span's sentry.op attribute.
+func (s StreamedSpan) Op() string {
+	v, _ := s.Attributes["sentry.op"].Value.(string)
+	return v
+}
+
+// StreamedSpans decodes the span items of the envelope, each span with the
+// envelope's DSC.
+func (e Envelope) StreamedSpans() ([]StreamedSpan, error) {
+	var spans []StreamedSpan
+	for _, it := range e.Items {
+		if it.Header.Type != "span" {
+			continue
+		}
+		var payload struct {
+			Items []StreamedSpan `json:"items"`
+		}
+		if err := json.Unmarshal(it.Payload, &payload); err != nil {
+			return nil, fmt.Errorf("fakesentry: span item: %w", err)
+		}
+		for _, s := range payload.Items {
+			s.DSC = e.Header.Trace
+			spans = append(spans, s)
+		}
+	}
+	return spans, nil
+}
