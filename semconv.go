@@ -270,7 +270,7 @@ func httpMapping(name string, kind trace.SpanKind, a *spanAttrs) spanMapping {
 	switch kind {
 	case trace.SpanKindServer:
 		m.op = "http.server"
-		target, source = a.serverTarget()
+		target, source = a.serverTarget(name)
 	case trace.SpanKindClient:
 		m.op = "http.client"
 		fallthrough
@@ -294,11 +294,15 @@ func (a *spanAttrs) method() string {
 	return a.httpMethod
 }
 
-// serverTarget names what an HTTP server span served: its route, else its
-// path, else its URL.
-func (a *spanAttrs) serverTarget() (string, sentry.TransactionSource) {
+// serverTarget names what an HTTP server span, named name, served: its
+// route, else the route its name reveals (routeFromName), else its path,
+// else its URL.
+func (a *spanAttrs) serverTarget(name string) (string, sentry.TransactionSource) {
 	if a.httpRoute != "" {
 		return a.httpRoute, sentry.SourceRoute
+	}
+	if r := a.routeFromName(name); r != "" {
+		return r, sentry.SourceRoute
 	}
 	if p := stripQueryAndFragment(a.urlPath); p != "" {
 		return p, sentry.SourceURL
@@ -307,6 +311,22 @@ func (a *spanAttrs) serverTarget() (string, sentry.TransactionSource) {
 		return u, sentry.SourceURL
 	}
 	return "", sentry.SourceCustom
+}
+
+// routeFromName returns the route in a server span's name of the form
+// "METHOD /pattern", METHOD being the request's method: what otelhttp names
+// the span after the pattern of Go's ServeMux ("GET /orders/{id}", with no
+// http.route), and what a span renamed by hand holds. It returns "" for any
+// other name.
+func (a *spanAttrs) routeFromName(name string) string {
+	method := a.method()
+	if method == "" || len(name) <= len(method)+1 || name[:len(method)] != method || name[len(method)] != ' ' {
+		return ""
+	}
+	if route := name[len(method)+1:]; route[0] == '/' && !strings.ContainsAny(route, " ?#") {
+		return route
+	}
+	return ""
 }
 
 // clientTarget names what an HTTP client span requested: its URL, else its

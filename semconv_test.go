@@ -32,6 +32,41 @@ var mapSpanCases = []struct {
 	want spanMapping
 }{
 	{
+		name: "http server named after a ServeMux pattern, no http.route (otelhttp v0.72)",
+		span: semconvSpan(server, "GET /orders/{id}",
+			attribute.String("http.request.method", "GET"),
+			attribute.String("url.path", "/orders/0")),
+		want: spanMapping{op: "http.server", name: "GET /orders/{id}", description: "GET /orders/{id}", source: sentry.SourceRoute},
+	},
+	{
+		name: "http server named by method only keeps its path",
+		span: semconvSpan(server, "GET",
+			attribute.String("http.request.method", "GET"),
+			attribute.String("url.path", "/orders/0")),
+		want: spanMapping{op: "http.server", name: "GET /orders/0", description: "GET /orders/0", source: sentry.SourceURL},
+	},
+	{
+		name: "http server name of another method is no route",
+		span: semconvSpan(server, "POST /orders/{id}",
+			attribute.String("http.request.method", "GET"),
+			attribute.String("url.path", "/orders/0")),
+		want: spanMapping{op: "http.server", name: "GET /orders/0", description: "GET /orders/0", source: sentry.SourceURL},
+	},
+	{
+		name: "http server name with a query is no route",
+		span: semconvSpan(server, "GET /orders?id=1",
+			attribute.String("http.request.method", "GET"),
+			attribute.String("url.path", "/orders")),
+		want: spanMapping{op: "http.server", name: "GET /orders", description: "GET /orders", source: sentry.SourceURL},
+	},
+	{
+		name: "http.route wins over the span name",
+		span: semconvSpan(server, "GET /orders/{id}",
+			attribute.String("http.request.method", "GET"),
+			attribute.String("http.route", "/orders/:id")),
+		want: spanMapping{op: "http.server", name: "GET /orders/:id", description: "GET /orders/:id", source: sentry.SourceRoute},
+	},
+	{
 		name: "http server with route",
 		span: semconvSpan(server, "GET /users/{id}",
 			attribute.String("http.request.method", "GET"),
