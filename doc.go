@@ -23,11 +23,9 @@
 //	otel.SetTextMapPropagator(propagation.NewCompositeTextMapPropagator(
 //		propagation.TraceContext{}, propagation.Baggage{}, otelsentry.NewPropagator(),
 //	))
-//	tp := sdktrace.NewTracerProvider(
-//		sdktrace.WithSampler(otelsentry.NewSampler()),
-//		sdktrace.WithSpanProcessor(otelsentry.NewSpanProcessor()),
-//	)
-//	defer tp.Shutdown(context.Background())
+//	tp := otelsentry.NewTracerProvider()
+//	otel.SetTracerProvider(tp)
+//	defer tp.Shutdown(context.Background()) // sends the last transactions
 //
 // The package keeps no global state: each propagator, sampler and processor
 // holds its own, and several can live in one process.

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/getsentry/sentry-go"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 )
 
 // Defaults of the span processor. Each can be changed with the option of the
@@ -42,6 +43,8 @@ type config struct {
 
 	propagationTargets    []string
 	hasPropagationTargets bool
+
+	providerOptions []sdktrace.TracerProviderOption
 }
 
 func newConfig(opts []Option) config {

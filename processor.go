@@ -7,9 +7,17 @@ import (
 	"sync/atomic"
 
 	"github.com/getsentry/sentry-go"
+	"go.opentelemetry.io/otel"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
 )
+
+// errUnsampledMismatch reports a sampler that records unsampled spans
+// (WithUnsampledErrors) for a processor that was not told to send their
+// errors: the recording costs and nothing is sent.
+var errUnsampledMismatch = errors.New("otelsentry: the sampler records unsampled spans (WithUnsampledErrors) " +
+	"but the span processor was not given WithUnsampledErrors, so their errors are not sent; " +
+	"give the option to both, or use otelsentry.NewTracerProvider")
 
 // errFlushIncomplete reports a sentry-go client that did not deliver every
 // event before the deadline.
@@ -61,6 +69,9 @@ type SpanProcessor struct {
 	// only sentry-go's pipeline can apply a client's options to. A flush
 	// that times out leaves them for the next one.
 	captured sync.Map // *sentry.Client -> struct{}
+
+	// toldUnsampled is set once errUnsampledMismatch was reported.
+	toldUnsampled atomic.Bool
 
 	// goroutines counts the goroutines this processor started that have
 	// not returned; Shutdown leaves none.
@@ -263,6 +274,8 @@ func (p *SpanProcessor) OnEnd(s sdktrace.ReadOnlySpan) {
 	if !sc.IsSampled() {
 		if p.cfg.unsampledErrors {
 			p.unsampledEnded(s)
+		} else if !p.toldUnsampled.Load() && p.toldUnsampled.CompareAndSwap(false, true) {
+			otel.Handle(errUnsampledMismatch)
 		}
 		return
 	}
