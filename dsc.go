@@ -60,6 +60,8 @@ type clientInfo struct {
 	// codes, alone or as inclusive [min, max] ranges, whose transactions
 	// are not sent. sentry-go makes it {{404}} when left nil.
 	ignoreStatus [][]int
+	// propagateTraceparent is the client's PropagateTraceparent.
+	propagateTraceparent bool
 	// privacy filters span data as the client collects data.
 	privacy privacy
 	// wire is how this package encodes and sends the client's
@@ -86,6 +88,8 @@ func newClientInfo(c *sentry.Client) *clientInfo {
 		strictOrg:   o.StrictTraceContinuation,
 		maxSpans:    o.MaxSpans,
 		privacy:     privacyOf(c),
+
+		propagateTraceparent: o.PropagateTraceparent,
 
 		ignoreStatus: o.TraceIgnoreStatusCodes,
 	}

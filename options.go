@@ -45,6 +45,8 @@ type config struct {
 	hasPropagationTargets bool
 
 	providerOptions []sdktrace.TracerProviderOption
+
+	traceparent bool
 }
 
 func newConfig(opts []Option) config {
@@ -189,6 +191,14 @@ func WithTracePropagationTargets(targets ...string) Option {
 		c.propagationTargets = targets
 		c.hasPropagationTargets = true
 	})
+}
+
+// WithTraceparent makes NewPropagator's Inject write the W3C traceparent
+// header too, of the same trace and span as sentry-trace, for peers that
+// speak only W3C Trace Context. Without it the client's
+// ClientOptions.PropagateTraceparent decides, as in sentry-go.
+func WithTraceparent() Option {
+	return optionFunc(func(c *config) { c.traceparent = true })
 }
 
 // WithUnsampledErrors sends the exceptions recorded on the spans of

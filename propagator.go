@@ -15,19 +15,24 @@ import (
 // and the sentry- members of the W3C baggage header. Create it with
 // NewPropagator.
 //
-// Extract continues the caller's trace and freezes its Dynamic Sampling
-// Context (DSC) in the context. Inject writes sentry-trace for the span in the
-// context and the DSC: the frozen one, or, when the trace starts in this
-// service, a head DSC built from the sentry-go client. Members of other
-// vendors in an outgoing baggage header are kept as they are.
+// Extract continues the caller's trace, from sentry-trace, else from the W3C
+// traceparent, and freezes its Dynamic Sampling Context (DSC) in the
+// context. Inject writes sentry-trace for the span in the context and the
+// DSC: the frozen one, or, when the trace starts in this service, a head DSC
+// built from the sentry-go client; and traceparent when asked to. Members of
+// other vendors in an outgoing baggage header are kept as they are.
 //
-// It works with or without the span processor and sampler of this package,
-// and alone or in a composite after propagation.TraceContext and
-// propagation.Baggage, so that sentry-trace wins over traceparent.
+// It does the whole job alone. It works with or without the span processor
+// and sampler of this package, and in a composite after
+// propagation.TraceContext and propagation.Baggage, so that sentry-trace
+// wins over traceparent.
 type Propagator struct {
 	hub     *sentry.Hub
 	clients *clientCache
 	stats   *propagatorStats
+	// writeTraceparent writes traceparent too (WithTraceparent); without
+	// it, the client's PropagateTraceparent decides.
+	writeTraceparent bool
 }
 
 var _ propagation.TextMapPropagator = Propagator{}
@@ -38,7 +43,7 @@ var _ propagation.TextMapPropagator = Propagator{}
 // used, else sentry.CurrentHub(). Other options are ignored.
 func NewPropagator(opts ...Option) Propagator {
 	c := newConfig(opts)
-	return Propagator{hub: c.hub, clients: new(clientCache), stats: new(propagatorStats)}
+	return Propagator{hub: c.hub, clients: new(clientCache), stats: new(propagatorStats), writeTraceparent: c.traceparent}
 }
 
 // NewSentryPropagator returns NewPropagator().
@@ -49,9 +54,11 @@ func NewSentryPropagator() propagation.TextMapPropagator {
 	return NewPropagator()
 }
 
-// Fields returns the headers Inject writes: sentry-trace and baggage.
+// Fields returns the headers Inject writes: sentry-trace and baggage, and
+// traceparent when asked to (WithTraceparent, or the client's
+// PropagateTraceparent).
 func (Propagator) Fields() []string {
-	return []string{sentryTraceHeader, baggageHeader}
+	return []string{sentryTraceHeader, baggageHeader, traceparentHeader}
 }
 
 // Extract continues the trace of a valid sentry-trace header: it returns ctx
@@ -60,8 +67,13 @@ func (Propagator) Fields() []string {
 // NewSampler then decides. The sentry- members of baggage are frozen in ctx
 // as the trace's DSC; a malformed member is skipped alone.
 //
-// A missing or malformed sentry-trace header, or a caller of another Sentry
-// organization, returns ctx unchanged.
+// Without a valid sentry-trace header, a valid W3C traceparent (with its
+// tracestate, less the member NewSampler writes) is continued the same way,
+// sampled as its flag says, and the sentry- members of the baggage, if any,
+// are frozen as the DSC; a parent that a propagator before this one
+// extracted is kept. With neither, ctx is returned unchanged. A caller of
+// another Sentry organization starts a new trace: ctx loses any remote
+// parent.
 func (p Propagator) Extract(ctx context.Context, carrier propagation.TextMapCarrier) context.Context {
 	ctx, _ = p.extract(ctx, carrier)
 	return ctx
@@ -78,9 +90,16 @@ func (p Propagator) extract(ctx context.Context, carrier propagation.TextMapCarr
 	if err == nil {
 		tid, sid, dec, err = parseSentryTrace(raw)
 	}
+	w3c := false
 	if err != nil {
 		p.stats.refused(err)
-		if !prev.IsRemote() {
+		// Without a valid sentry-trace, the W3C parent: the traceparent
+		// header, else what a propagator before this one extracted.
+		if wtid, wsid, wdec, ok := p.traceparent(carrier); ok {
+			tid, sid, dec, err, w3c = wtid, wsid, wdec, nil, true
+		} else if prev.IsRemote() {
+			tid, sid, dec, err, w3c = prev.TraceID(), prev.SpanID(), decisionOf(prev), nil, true
+		} else {
 			return ctx, err // nothing continued: nothing to check
 		}
 	}
@@ -99,50 +118,58 @@ func (p Propagator) extract(ctx context.Context, carrier propagation.TextMapCarr
 		}
 		return ctx, errOtherOrg
 	}
-	if err != nil {
-		// A W3C parent continues, without the rate of a caller's sentry
-		// tracestate member: only NewSampler writes that, for this service.
-		return p.withoutSentryTraceState(ctx, carrier, prev), err
-	}
-	in := &incoming{traceID: tid, spanID: sid, decision: dec}
-	in.dsc, in.rand = withSampleRand(dsc, tid, dec)
 
 	scc := trace.SpanContextConfig{TraceID: tid, SpanID: sid, Remote: true}
 	if dec == decisionSampled {
 		scc.TraceFlags = trace.FlagsSampled
 	}
-	if prev.IsRemote() && prev.TraceID() == tid && p.traceStateFits(carrier) {
-		scc.TraceState = prev.TraceState().Delete(tracestateKey) // keep what a traceparent of the same trace brought
-	}
+	scc.TraceState = p.traceState(carrier, prev, tid, w3c)
 	ctx = trace.ContextWithRemoteSpanContext(ctx, trace.NewSpanContext(scc))
+	if w3c && dsc.Len() == 0 {
+		// A W3C caller with no DSC: its trace continues, and this service
+		// makes the DSC (a head DSC), as for a trace that starts here.
+		return ctx, bagErr
+	}
+	// The DSC is frozen: from baggage with sentry-trace, or from the W3C
+	// baggage a caller (or a W3C-only service between) passed on.
+	in := &incoming{traceID: tid, spanID: sid, decision: dec}
+	in.dsc, in.rand = withSampleRand(dsc, tid, dec)
 	return contextWithIncoming(ctx, in), bagErr
 }
 
-// withoutSentryTraceState returns ctx with the remote parent prev without
-// the tracestate member NewSampler writes, and without any tracestate when
-// the header was over maxTraceStateBytes.
-func (p Propagator) withoutSentryTraceState(ctx context.Context, carrier propagation.TextMapCarrier, prev trace.SpanContext) context.Context {
-	ts := prev.TraceState()
-	if ts.Len() == 0 {
-		return ctx
+// decisionOf is the decision of a W3C parent's sampled flag.
+func decisionOf(sc trace.SpanContext) decision {
+	if sc.IsSampled() {
+		return decisionSampled
 	}
-	if p.traceStateFits(carrier) {
-		if ts.Get(tracestateKey) == "" {
-			return ctx
-		}
-		ts = ts.Delete(tracestateKey)
-	} else {
-		ts = trace.TraceState{}
-	}
-	return trace.ContextWithRemoteSpanContext(ctx, prev.WithTraceState(ts))
+	return decisionNotSampled
 }
 
-// traceStateFits reports whether the carrier's tracestate header is within
-// maxTraceStateBytes, counting one that is not.
-func (p Propagator) traceStateFits(carrier propagation.TextMapCarrier) bool {
-	_, err := headerValue(carrier, traceStateHeader, maxTraceStateBytes)
+// traceState returns the tracestate of the trace tid to continue: the
+// carrier's, or what a propagator before this one extracted of the same
+// trace, without the member NewSampler writes (a caller's is not this
+// service's) and empty when the header is over maxTraceStateBytes.
+func (p Propagator) traceState(carrier propagation.TextMapCarrier, prev trace.SpanContext, tid trace.TraceID, w3c bool) trace.TraceState {
+	h, err := headerValue(carrier, traceStateHeader, maxTraceStateBytes)
 	p.stats.refused(err)
-	return err == nil
+	if err != nil {
+		return trace.TraceState{}
+	}
+	var ts trace.TraceState
+	switch {
+	case prev.IsRemote() && prev.TraceID() == tid:
+		ts = prev.TraceState()
+	case h != "" && (w3c || p.traceparentOf(carrier) == tid):
+		ts, _ = trace.ParseTraceState(h) // a malformed one is dropped whole, as OTel's TraceContext does
+	}
+	return withoutSentryRate(ts)
+}
+
+// traceparentOf returns the trace id of the carrier's traceparent, or the
+// zero id.
+func (p Propagator) traceparentOf(carrier propagation.TextMapCarrier) trace.TraceID {
+	tid, _, _, _ := p.traceparent(carrier)
+	return tid
 }
 
 // continues applies Sentry's organization check, as sentry-go does: a trace
@@ -192,8 +219,18 @@ func (p Propagator) Inject(ctx context.Context, carrier propagation.TextMapCarri
 
 	existing := carrier.Get(baggageHeader)
 	var info *clientInfo
-	if in == nil {
+	if in == nil || !p.writeTraceparent {
 		info = p.clients.info(hubFor(ctx, p.hub).Client())
+	}
+	if p.writeTraceparent || info != nil && info.propagateTraceparent {
+		// The same trace and span as sentry-trace, for W3C peers.
+		carrier.Set(traceparentHeader, formatTraceparent(sc.TraceID(), sc.SpanID(), dec))
+		if ts := sc.TraceState(); ts.Len() > 0 {
+			carrier.Set(traceStateHeader, ts.String())
+		}
+	}
+	if in != nil {
+		info = nil // the frozen DSC is sent, not a head DSC
 	}
 	noDSC := in == nil && info == nil || in != nil && in.dsc.Len() == 0
 	if noDSC && !strings.Contains(existing, sentryPrefix) {

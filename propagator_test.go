@@ -462,7 +462,7 @@ func TestDeprecatedSentryPropagator(t *testing.T) {
 	if !trace.SpanContextFromContext(ctx).IsValid() {
 		t.Fatal("alias does not extract")
 	}
-	if f := p.Fields(); len(f) != 2 || f[0] != sentryTraceHeader || f[1] != baggageHeader {
+	if f := p.Fields(); len(f) != 3 || f[0] != sentryTraceHeader || f[1] != baggageHeader || f[2] != traceparentHeader {
 		t.Errorf("Fields = %v", f)
 	}
 }

@@ -17,7 +17,8 @@ type PropagatorStats struct {
 	// before any parsing.
 	HeadersTooLarge uint64
 	// MalformedSentryTrace counts sentry-trace headers that are not
-	// TRACEID-SPANID[-SAMPLED]. They change nothing.
+	// TRACEID-SPANID[-SAMPLED], and traceparent headers that are not W3C
+	// Trace Context. They change nothing.
 	MalformedSentryTrace uint64
 	// MalformedBaggage counts baggage headers of which at least one
 	// sentry- member was skipped: malformed, a sample rate or sample_rand
