@@ -85,6 +85,8 @@ var standardImports = map[string]string{
 	"sdktrace":    "go.opentelemetry.io/otel/sdk/trace",
 	"otelhttp":    "go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp",
 	"autoprop":    "go.opentelemetry.io/contrib/propagators/autoprop",
+	"gin":         "github.com/gin-gonic/gin",
+	"otelgin":     "go.opentelemetry.io/contrib/instrumentation/github.com/gin-gonic/gin/otelgin",
 }
 
 var (
@@ -162,12 +164,17 @@ var anySymbol = map[string]string{
 	"context": "Background", "http": "Get", "os": "Exit", "time": "Now", "sentry": "Init",
 	"otelsentry": "NewPropagator", "otel": "GetTracerProvider", "propagation": "NewCompositeTextMapPropagator",
 	"sdktrace": "NewTracerProvider", "otelhttp": "NewHandler", "autoprop": "NewTextMapPropagator",
+	"gin": "New", "otelgin": "Middleware",
 }
 
-// TestSnippetsBuild builds every snippet of the README and of the
-// package comment.
+// TestSnippetsBuild builds every snippet of the README, of the pages of
+// docs/ and of the package comment.
 func TestSnippetsBuild(t *testing.T) {
 	snippets := append(readmeSnippets(t, filepath.Join("..", "..", "README.md")), godocSnippets(t, filepath.Join("..", "..", "doc.go"))...)
+	pages, _ := filepath.Glob(filepath.Join("..", "..", "docs", "*.md"))
+	for _, page := range pages {
+		snippets = append(snippets, readmeSnippets(t, page)...)
+	}
 	if len(snippets) < 5 {
 		t.Fatalf("found %d snippets: the extraction is broken", len(snippets))
 	}
