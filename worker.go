@@ -26,7 +26,7 @@ type workerState struct {
 }
 
 // batchPause is how long the worker lets finished transactions gather
-// after it has sent some.
+// before it handles them, as a batch.
 const batchPause = time.Millisecond
 
 // sweepInterval is how often the worker looks for open spans past the
@@ -53,12 +53,12 @@ func (p *SpanProcessor) run() {
 		woken := false
 		select {
 		case seg := <-p.queue:
-			p.send(seg)
-			p.drainQueue(64)
-			// Under load, let the next transactions gather for a moment
-			// instead of being woken for each one: a request that ends one
-			// then hands it over without waking anything.
+			// Let the transactions of a burst gather first, and handle
+			// them together: the request goroutines that end them hand
+			// them over without waking anything, and do not share the
+			// cores with their encoding while they run.
 			time.Sleep(batchPause)
+			p.send(seg)
 			p.drainQueue(-1)
 		case <-p.wake:
 			woken = true
