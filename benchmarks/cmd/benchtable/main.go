@@ -54,49 +54,13 @@ const notes = `## Notes
   between medians. run.sh runs every benchmark once per round, so the runs
   of the variants compared interleave in time. GOMAXPROCS and the CPU are
   those above.
-- **ns/op** is the time on the benchmark goroutine. For Processor it is the
-  request loop alone: transactions that otelsentry and the OTLP batch processor
-  still hold when the loop ends are handed on in a final flush outside it.
-- **req-cpu-ns/op** (Processor) is the CPU time of the request goroutine
-  alone (locked to its thread, getrusage RUSAGE_THREAD), its garbage
-  collection assists included. ns/op minus req-cpu-ns/op is the time the
-  request loop waited while background work or the collector held the CPU.
-- **cpu-ns/op** (Processor) is the CPU time of the whole process (getrusage
-  RUSAGE_SELF, user + system) from the first request to the end of a final
-  ` + "`TracerProvider.ForceFlush`" + ` that hands everything to sentry-go or the
-  OTLP client, divided by the number of requests. It includes background
-  workers, sentry-go's JSON encoding of each event (the transport does
-  ` + "`json.Marshal(event)`" + ` as sentry-go's HTTP transport does, then drops the
-  bytes), the OTLP protobuf encoding, and garbage collection.
-- **B/op and allocs/op** come from Go's allocation counters, which are
-  process-wide: they include what background goroutines allocate. For
-  Processor they are counted over the same window as cpu-ns/op, final flush
-  included.
-- **payload-B/op** is the JSON (Sentry) or protobuf (OTLP) made per request;
-  the network is left out.
-- In Processor, noop-processor registers a span processor that does nothing:
-  what the SDK costs once any processor is registered. otelsentry-without-client
-  runs otelsentry with a hub that has no client, so that its worker drops each
-  transaction before mapping it: what otelsentry costs the request goroutine
-  when its worker has nothing to do.
-- Encode runs on the benchmark goroutine alone. Its ns/op is part of
-  Processor's cpu-ns/op for the Sentry variants, which makes it the floor
-  of that figure for any processor that hands sentry-go these spans.
-- The request loop is not paced. otelsentry sends from its worker goroutine
-  and the OTLP path from the batch processor's, so on 2 cores their backlog,
-  the garbage collector and the request loop share the CPUs; their queues
-  are sized to the number of requests so that nothing is dropped (the
-  benchmarks check that every span was delivered). sentry-go-otel sends on
-  the request goroutine, so its ns/op includes the JSON encoding.
-- sentry-go-otel v0.46.2 reads the semantic conventions of v1.12 (http.method,
-  db.system, db.statement): with the stable attributes used here its server,
-  HTTP and database spans get no op and their span name as description, and
-  its transactions the source "custom". Its Inject needs its span processor,
-  which keeps spans in a package-level map; without it, it would send the
-  caller's sentry-trace.
+- **ns/op** is the time on the benchmark goroutine; **B/op** and
+  **allocs/op** come from Go's allocation counters.
 - Without propagation.Baggage in front of it, otelsentry's Inject writes only
   the sentry- members of baggage; otel-w3c and sentry-go-otel also pass the
   2 members of other vendors on.
+- The span processors are measured in ../wire, where every path delivers
+  over HTTP to a receiver in another process at a paced rate.
 `
 
 // procsSuffix is the GOMAXPROCS suffix go test adds to benchmark names.
