@@ -206,9 +206,13 @@ type requestBody struct {
 	closed atomic.Bool
 }
 
-func (b *requestBody) Read(p []byte) (int, error)         { return b.r.Read(p) }
+// Read reads the envelope.
+func (b *requestBody) Read(p []byte) (int, error) { return b.r.Read(p) }
+
+// WriteTo writes the rest of the envelope to w.
 func (b *requestBody) WriteTo(w io.Writer) (int64, error) { return b.r.WriteTo(w) }
 
+// Close returns the envelope's buffer to the pool, once.
 func (b *requestBody) Close() error {
 	if b.closed.CompareAndSwap(false, true) && b.buf != nil {
 		b.s.release(b.buf)
