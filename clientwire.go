@@ -239,6 +239,15 @@ func httpClientFor(o sentry.ClientOptions) (*http.Client, http.RoundTripper) {
 	return nil, t
 }
 
+// closeIdleConnections closes the kept-alive connections of the transport
+// this package made for the client; a transport of the user's is left
+// alone.
+func (w *wireClient) closeIdleConnections() {
+	if t, ok := w.rt.(*http.Transport); ok {
+		t.CloseIdleConnections()
+	}
+}
+
 // roundTrip sends a request as the client's options ask.
 func (w *wireClient) roundTrip(req *http.Request) (*http.Response, error) {
 	if w.rt != nil {

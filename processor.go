@@ -425,5 +425,11 @@ func (p *SpanProcessor) Shutdown(ctx context.Context) error {
 	close(p.quit)
 	<-p.done
 	p.sender.stop()
+	// The kept-alive connections of the transports this processor made
+	// have goroutines of their own: none outlives Shutdown. The worker has
+	// returned, so its set of clients is the processor's to read.
+	for w := range p.worker.wires {
+		w.closeIdleConnections()
+	}
 	return err
 }

@@ -23,15 +23,16 @@ import (
 type wireServer struct {
 	srv      *httptest.Server
 	answer   atomic.Pointer[func(w http.ResponseWriter, r *http.Request, tx bool)]
-	received atomic.Int64 // transaction envelopes
-	reports  atomic.Int64 // client report items
+	onConn   atomic.Pointer[func(net.Conn, http.ConnState)] // told of each connection's states
+	received atomic.Int64                                   // transaction envelopes
+	reports  atomic.Int64                                   // client report items
 	mu       sync.Mutex
 	bodies   []string
 }
 
 func newWireServer(t *testing.T) *wireServer {
 	s := &wireServer{}
-	s.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	s.srv = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		tx := strings.Contains(string(body), `"type":"transaction"`)
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
@@ -51,6 +52,12 @@ func newWireServer(t *testing.T) *wireServer {
 			s.mu.Unlock()
 		}
 	}))
+	s.srv.Config.ConnState = func(c net.Conn, st http.ConnState) {
+		if f := s.onConn.Load(); f != nil {
+			(*f)(c, st)
+		}
+	}
+	s.srv.Start()
 	t.Cleanup(s.srv.Close)
 	return s
 }
@@ -407,4 +414,44 @@ func TestMaxQueuedBytes(t *testing.T) {
 	if st := s.proc.Stats(); st.QueueDropped < 18 {
 		t.Errorf("stats %+v: envelopes over 1 byte were queued", st)
 	}
+}
+
+// TestShutdownClosesConnections: the kept-alive connections of the
+// processor's own transport do not outlive Shutdown.
+func TestShutdownClosesConnections(t *testing.T) {
+	var mu sync.Mutex
+	open := map[net.Conn]bool{}
+	srv := newWireServer(t)
+	track := func(c net.Conn, st http.ConnState) {
+		mu.Lock()
+		defer mu.Unlock()
+		switch st {
+		case http.StateNew:
+			open[c] = true
+		case http.StateClosed, http.StateHijacked:
+			delete(open, c)
+		}
+	}
+	srv.onConn.Store(&track)
+	s := newWireSetup(t, srv.dsn())
+	for range 20 {
+		s.request()
+	}
+	_ = s.flush(5 * time.Second)
+	if err := s.tp.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		mu.Lock()
+		n := len(open)
+		mu.Unlock()
+		if n == 0 {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	t.Errorf("%d connections still open after Shutdown", len(open))
 }
