@@ -236,13 +236,22 @@ func (p *SpanProcessor) encodeDirect(seg *segment, info *clientInfo, dsc envelop
 		p.filtered(w, spans)
 		return tx, false, errs
 	}
-	tx = p.worker.encoder.encode(&txInput{
-		root: root, rootAttr: &ra, mapping: m, children: views, followUp: seg.followUp,
-		resource: seg.root.Resource(), info: info, wire: w, scope: scope, dsc: dsc,
-	}, now)
+	// A rate-limited transaction would be dropped by the sender: it is not
+	// encoded at all.
+	limited := w.limits.limited(true, now)
+	if !limited {
+		tx = p.worker.encoder.encode(&txInput{
+			root: root, rootAttr: &ra, mapping: m, children: views, followUp: seg.followUp,
+			resource: seg.root.Resource(), info: info, wire: w, scope: scope, dsc: dsc,
+		}, now)
+	}
 	if dropped := seg.dropped + tx.overBudget; dropped > 0 {
 		p.stats.spansDropped.Add(uint64(dropped))
 		w.discard(reasonBufferOverflow, categorySpan, uint64(dropped))
+	}
+	if limited {
+		p.sender.drop(&outgoing{w: w, spans: spans - seg.dropped}, reasonRateLimit)
+		return tx, false, errs
 	}
 	return tx, true, errs
 }
