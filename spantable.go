@@ -17,7 +17,10 @@ import (
 type spanTable struct {
 	shards []tableShard
 	// tracked counts the spans tracked in all shards, against maxTracked.
-	tracked atomic.Int64
+	tracked    atomic.Int64
+	maxTracked int64
+	grace      time.Duration // how long a segment waits for open children
+	timeout    time.Duration // how long a span may stay open
 	// seq numbers the spans in the order they start, across shards.
 	seq atomic.Uint64
 
@@ -33,6 +36,8 @@ const tableShards = 64
 
 // tableShard is one shard of a spanTable.
 type tableShard struct {
+	table *spanTable // for its settings and span count; set once
+
 	// mu guards every field below and every segment and spanEntry reachable
 	// from them. It is held for map and list work only, never while calling
 	// sentry-go, OTel or a channel operation that can block, so it cannot
@@ -42,11 +47,6 @@ type tableShard struct {
 	order entryList  // tracked entries, oldest first
 	held  []*segment // segments in their grace period, by deadline
 
-	grace      time.Duration
-	maxTracked int64
-	timeout    time.Duration
-	tracked    *atomic.Int64 // the table's
-
 	_ [64]byte // keeps shards' locks off one cache line
 }
 
@@ -55,11 +55,11 @@ func (t *spanTable) init(c config) {
 	for i := range t.shards {
 		sh := &t.shards[i]
 		sh.spans = make(map[trace.SpanID]*spanEntry)
-		sh.grace = c.gracePeriod
-		sh.maxTracked = int64(c.maxOpenSpans)
-		sh.timeout = c.openSpanTimeout
-		sh.tracked = &t.tracked
+		sh.table = t
 	}
+	t.maxTracked = int64(c.maxOpenSpans)
+	t.grace = c.gracePeriod
+	t.timeout = c.openSpanTimeout
 	t.clock.Store(time.Now().UnixNano())
 }
 
@@ -98,7 +98,7 @@ func (t *tableShard) track(e *spanEntry, seg *segment) {
 	seg.open++
 	t.spans[e.id] = e
 	t.order.pushBack(e)
-	t.tracked.Add(1)
+	t.table.tracked.Add(1)
 }
 
 // end records an ended span. It returns the segment to send, if the span
@@ -123,12 +123,12 @@ func (t *tableShard) end(id trace.SpanID, s sdktrace.ReadOnlySpan) (ready *segme
 		return nil, false
 	}
 	seg.root = s
-	if seg.open == 0 || t.grace == 0 {
+	if seg.open == 0 || t.table.grace == 0 {
 		t.release(seg)
 		return seg, false
 	}
 	seg.state = segmentHeld
-	seg.deadline = time.Now().Add(t.grace)
+	seg.deadline = time.Now().Add(t.table.grace)
 	t.held = append(t.held, seg)
 	return nil, len(t.held) == 1
 }
@@ -153,7 +153,7 @@ func (t *tableShard) release(seg *segment) {
 		}
 		t.order.remove(e)
 	}
-	t.tracked.Add(-untracked) // once: the counter is shared by every shard
+	t.table.tracked.Add(-untracked) // once: the counter is shared by every shard
 	seg.entries = nil
 	if len(open) == 0 {
 		return
@@ -215,7 +215,7 @@ func (t *tableShard) forget(e *spanEntry, stats *processorStats) *segment {
 
 // overCap reports whether the table tracks more spans than its cap.
 func (t *spanTable) overCap() bool {
-	return t.tracked.Load() > t.shards[0].maxTracked
+	return t.tracked.Load() > t.maxTracked
 }
 
 // evictOldest forgets the oldest tracked span of all shards while the table
@@ -251,7 +251,7 @@ func (t *spanTable) evictOldest(stats *processorStats) []*segment {
 // untrack takes e off the order list. Callers hold mu.
 func (t *tableShard) untrack(e *spanEntry) {
 	if e.listed {
-		t.tracked.Add(-1)
+		t.table.tracked.Add(-1)
 	}
 	t.order.remove(e)
 }
@@ -262,7 +262,7 @@ func (t *tableShard) expire(now time.Time, stats *processorStats) []*segment {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	var ready []*segment
-	cutoff := now.Add(-t.timeout).UnixNano()
+	cutoff := now.Add(-t.table.timeout).UnixNano()
 	for e := t.order.head; e != nil && e.started < cutoff; {
 		next := e.next
 		if e.open {
