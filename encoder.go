@@ -555,23 +555,6 @@ func (e *txEncoder) appendData(b []byte, s *spanView, o dataOptions, followUp bo
 	return append(b, '}')
 }
 
-// The attributes whose values addInsightKeys copies under another key.
-const (
-	insMessagingSystem = iota
-	insDestinationName
-	insDestination
-	insMessageID
-	insMessageIDOld
-	insBodySize
-	insPayloadSize
-	insPayloadSizeOld
-	insHTTPResponseStatusCode
-	insHTTPStatusCode
-	insDBSystem
-	insDBSystemName
-	insKeys
-)
-
 // insightValues are the values of those attributes a span's data holds.
 type insightValues struct {
 	v   [insKeys]attribute.Value
@@ -613,34 +596,27 @@ func (iv *insightValues) note(k attribute.Key, v attribute.Value) {
 }
 
 // appendAliases writes, under the keys Sentry's insights read, values the
-// span recorded only under another semantic-convention key, as
-// addInsightKeys does.
+// span recorded only under another semantic-convention key, by the rules of
+// insightAliases that addInsightKeys follows too.
 func (iv *insightValues) appendAliases(b []byte, kind trace.SpanKind) []byte {
-	alias := func(key string, to int, from ...int) {
-		if iv.set[to] {
-			return
+	messaging := iv.set[insMessagingSystem]
+	for i := range insightAliases {
+		a := &insightAliases[i]
+		if !a.applies(messaging, kind) || iv.set[a.key] {
+			continue
 		}
-		for _, f := range from {
+		for _, f := range a.from {
 			if iv.set[f] {
 				mark := len(b)
-				b = appendJSONKey(append(b, ','), key)
+				b = appendJSONKey(append(b, ','), insightKeys[a.key])
 				var ok bool
 				if b, ok = appendAttrValue(b, iv.v[f]); !ok {
 					b = b[:mark]
 				}
-				return
+				break
 			}
 		}
 	}
-	if iv.set[insMessagingSystem] {
-		alias(keyMessagingDestinationName, insDestinationName, insDestination)
-		alias(keyMessagingMessageID, insMessageID, insMessageIDOld)
-		alias(keyMessagingBodySize, insBodySize, insPayloadSize, insPayloadSizeOld)
-	}
-	if kind == trace.SpanKindClient {
-		alias(keyHTTPResponseStatusCode, insHTTPResponseStatusCode, insHTTPStatusCode)
-	}
-	alias(keyDBSystem, insDBSystem, insDBSystemName)
 	return b
 }
 

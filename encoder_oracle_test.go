@@ -341,6 +341,29 @@ func TestEncoderOracleLinksAndEdges(t *testing.T) {
 	compareBothWays(t, &oracleCase{root: rootStub.Snapshot(), children: children, followUp: true})
 }
 
+// TestEncoderOracleInsightAliases sends spans that record insight values
+// only under older semantic-convention keys both ways: the encoder and
+// sentry-go's path copy the same values under the same keys.
+func TestEncoderOracleInsightAliases(t *testing.T) {
+	stub := func(name string, kind trace.SpanKind, attrs ...attribute.KeyValue) sdktrace.ReadOnlySpan {
+		return tracetest.SpanStub{Name: name, SpanKind: kind, Attributes: attrs,
+			InstrumentationScope: instrumentation.Scope{Name: "otelsentry-test"}}.Snapshot()
+	}
+	children := []sdktrace.ReadOnlySpan{
+		restamp(stub("publish", trace.SpanKindProducer, attribute.String("messaging.system", "rabbitmq"),
+			attribute.String("messaging.destination", "mail"), attribute.String("messaging.message_id", "m1"),
+			attribute.Int("messaging.message_payload_size_bytes", 12)), 1),
+		restamp(stub("publish newer", trace.SpanKindProducer, attribute.String("messaging.system", "rabbitmq"),
+			attribute.String("messaging.destination.name", "kept"), attribute.String("messaging.destination", "mail"),
+			attribute.Int("messaging.message.payload_size_bytes", 7), attribute.Int("messaging.message_payload_size_bytes", 12)), 2),
+		restamp(stub("not messaging", trace.SpanKindProducer, attribute.String("messaging.destination", "mail")), 3),
+		restamp(stub("GET", trace.SpanKindClient, attribute.Int("http.status_code", 503)), 4),
+		restamp(stub("GET internal", trace.SpanKindInternal, attribute.Int("http.status_code", 503)), 5),
+		restamp(stub("SELECT", trace.SpanKindClient, attribute.String("db.system.name", "postgresql")), 6),
+	}
+	compareBothWays(t, &oracleCase{root: rootSpan(), children: children})
+}
+
 // FuzzEncoderOracle sends a transaction with random attributes both ways.
 func FuzzEncoderOracle(f *testing.F) {
 	f.Add("http.route", "/users/{id}", int64(7), 1.5, true, "db.query.text", "SELECT 1")

@@ -91,30 +91,82 @@ func kindValue(k trace.SpanKind) any {
 	return k.String()
 }
 
+// The attributes that insightAliases names, as indexes into insightKeys.
+const (
+	insMessagingSystem = iota
+	insDestinationName
+	insDestination
+	insMessageID
+	insMessageIDOld
+	insBodySize
+	insPayloadSize
+	insPayloadSizeOld
+	insHTTPResponseStatusCode
+	insHTTPStatusCode
+	insDBSystem
+	insDBSystemName
+	insKeys
+)
+
+// insightKeys are the keys of the attributes insightAliases names.
+var insightKeys = [insKeys]string{
+	insMessagingSystem:        keyMessagingSystem,
+	insDestinationName:        keyMessagingDestinationName,
+	insDestination:            keyMessagingDestination,
+	insMessageID:              keyMessagingMessageID,
+	insMessageIDOld:           keyMessagingMessageIDOld,
+	insBodySize:               keyMessagingBodySize,
+	insPayloadSize:            keyMessagingPayloadSize,
+	insPayloadSizeOld:         keyMessagingPayloadSizeOld,
+	insHTTPResponseStatusCode: keyHTTPResponseStatusCode,
+	insHTTPStatusCode:         keyHTTPStatusCode,
+	insDBSystem:               keyDBSystem,
+	insDBSystemName:           keyDBSystemName,
+}
+
+// insightAlias is a key Sentry's insights read that a span may have
+// recorded only under older semantic-convention keys: the value of the
+// first of from present is copied under key, when key itself is absent.
+type insightAlias struct {
+	key       int
+	from      []int
+	messaging bool // only on spans with messaging.system
+	client    bool // only on client spans
+}
+
+// insightAliases are the aliases a span's data gets, on the way through
+// sentry-go (addInsightKeys) and through the encoder (appendAliases) alike.
+var insightAliases = [...]insightAlias{
+	{key: insDestinationName, from: []int{insDestination}, messaging: true},
+	{key: insMessageID, from: []int{insMessageIDOld}, messaging: true},
+	{key: insBodySize, from: []int{insPayloadSize, insPayloadSizeOld}, messaging: true},
+	{key: insHTTPResponseStatusCode, from: []int{insHTTPStatusCode}, client: true},
+	{key: insDBSystem, from: []int{insDBSystemName}},
+}
+
+// applies reports whether a applies to a span of kind, with messaging.system
+// or not.
+func (a *insightAlias) applies(messaging bool, kind trace.SpanKind) bool {
+	return (!a.messaging || messaging) && (!a.client || kind == trace.SpanKindClient)
+}
+
 // addInsightKeys copies into dst, under the key Sentry's insights read, a
 // value the span recorded only under another semantic-convention key.
 func addInsightKeys(dst map[string]any, kind trace.SpanKind) {
-	if _, ok := dst[keyMessagingSystem]; ok {
-		aliasDataKey(dst, keyMessagingDestinationName, keyMessagingDestination)
-		aliasDataKey(dst, keyMessagingMessageID, keyMessagingMessageIDOld)
-		aliasDataKey(dst, keyMessagingBodySize, keyMessagingPayloadSize, keyMessagingPayloadSizeOld)
-	}
-	if kind == trace.SpanKindClient {
-		aliasDataKey(dst, keyHTTPResponseStatusCode, keyHTTPStatusCode)
-	}
-	aliasDataKey(dst, keyDBSystem, keyDBSystemName)
-}
-
-// aliasDataKey sets dst[key] to the value of the first of from present in
-// dst, unless dst already holds key.
-func aliasDataKey(dst map[string]any, key string, from ...string) {
-	if _, ok := dst[key]; ok {
-		return
-	}
-	for _, f := range from {
-		if v, ok := dst[f]; ok {
-			dst[key] = v
-			return
+	_, messaging := dst[keyMessagingSystem]
+	for i := range insightAliases {
+		a := &insightAliases[i]
+		if !a.applies(messaging, kind) {
+			continue
+		}
+		if _, ok := dst[insightKeys[a.key]]; ok {
+			continue
+		}
+		for _, f := range a.from {
+			if v, ok := dst[insightKeys[f]]; ok {
+				dst[insightKeys[a.key]] = v
+				break
+			}
 		}
 	}
 }

@@ -260,3 +260,15 @@ func TestResourceData(t *testing.T) {
 		})
 	}
 }
+
+// TestInsightKeysNoted checks that the encoder notes every attribute the
+// alias rules name under the index the rules use for it.
+func TestInsightKeysNoted(t *testing.T) {
+	for i, k := range insightKeys {
+		var iv insightValues
+		iv.note(attribute.Key(k), attribute.StringValue("x"))
+		if !iv.set[i] {
+			t.Errorf("%s is not noted as index %d", k, i)
+		}
+	}
+}
