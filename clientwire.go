@@ -27,6 +27,11 @@ var sentryGoIntegrations = []string{"Environment", "GlobalTags", "IgnoreErrors",
 // bounds a delivery.
 const httpTimeout = 30 * time.Second
 
+// writeBufferSize is the write buffer of each connection of this package's
+// transport: a typical envelope and its request header fit in it, so they go
+// out in one write (one TLS record, one system call) instead of two.
+const writeBufferSize = 16 << 10
+
 // wireClient is what encoding and sending a client's transactions needs,
 // read once per client.
 type wireClient struct {
@@ -223,6 +228,7 @@ func httpClientFor(o sentry.ClientOptions) (*http.Client, http.RoundTripper) {
 	// A Client.Timeout costs a goroutine and a timer per request; a Sentry
 	// that hangs is caught where it hangs, before its answer.
 	t.ResponseHeaderTimeout = httpTimeout
+	t.WriteBufferSize = writeBufferSize
 	t.Proxy = http.ProxyFromEnvironment
 	for _, p := range []string{o.HTTPSProxy, o.HTTPProxy} {
 		if p == "" {

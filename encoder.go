@@ -1,12 +1,12 @@
 package otelsentry
 
 import (
+	"bytes"
 	"encoding/json"
 	"math/rand/v2"
 	"runtime"
 	"slices"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/getsentry/sentry-go"
@@ -16,13 +16,14 @@ import (
 )
 
 // txEncoder writes transactions as Sentry envelopes straight from span
-// views, into buffers it reuses: no sentry.Event, sentry.Span or map is
-// built for the spans, and nothing is encoded twice. It writes what the
+// views, into a buffer it reuses, and hands each envelope out in a slice of
+// its exact size: no sentry.Event, sentry.Span or map is built for the
+// spans, and nothing is encoded twice. It writes what the
 // sentry-go path (buildTransaction, then sentry-go's client and scope)
 // sends, which the differential test in encoder_oracle_test.go checks. One
 // encoder belongs to the worker goroutine.
 type txEncoder struct {
-	pool *sync.Pool // of *[]byte for envelopes; nil to allocate each
+	scratch []byte // the envelope being written
 
 	lastSec int64  // the second of secText
 	secText []byte // lastSec as RFC 3339, to the second
@@ -141,7 +142,7 @@ func (e *txEncoder) encode(in *txInput, sentAt time.Time) encodedTx {
 	putRandom(eventID[:])
 	out := encodedTx{spans: 1}
 
-	b := e.buffer()
+	b := e.scratch[:0]
 	b = append(b, `{"event_id":`...)
 	b = appendJSONHex(b, eventID[:])
 	b = append(b, `,"sent_at":`...)
@@ -158,8 +159,6 @@ func (e *txEncoder) encode(in *txInput, sentAt time.Time) encodedTx {
 	b = append(b, "}\n"...)
 	// The item header, whose length is known once the payload is written,
 	// goes in front of it then.
-	itemStart := len(b)
-	b = append(b, itemHeaderRoom[:]...)
 	payloadStart := len(b)
 
 	b = append(b, `{"event_id":`...)
@@ -224,31 +223,26 @@ func (e *txEncoder) encode(in *txInput, sentAt time.Time) encodedTx {
 	}
 	b = append(b, '}')
 
-	var hdr [len(itemHeaderRoom)]byte
+	// The envelope leaves in a slice of its own, which the sender's
+	// request owns until the transport is done with it. bytes.Join copies
+	// each part once into memory it does not clear first. The item
+	// header's length has at most 7 digits under Sentry's 1 MB limit.
+	var hdr [len(`{"type":"transaction","length":1234567}` + "\n")]byte
 	h := append(hdr[:0], `{"type":"transaction","length":`...)
 	h = strconv.AppendInt(h, int64(len(b)-payloadStart), 10)
 	h = append(h, "}\n"...)
-	n := copy(b[itemStart:], h)
-	n += copy(b[itemStart+n:], b[payloadStart:])
-	b = append(b[:itemStart+n], '\n')
-	out.envelope = b
+	out.envelope = bytes.Join([][]byte{b[:payloadStart], h, b[payloadStart:], newline}, nil)
+	if cap(b) <= maxScratch {
+		e.scratch = b[:0]
+	}
 	return out
 }
 
-// itemHeaderRoom is room for a transaction item header: its length has at
-// most 7 digits under Sentry's 1 MB limit.
-var itemHeaderRoom [len(`{"type":"transaction","length":1234567}` + "\n")]byte
+// maxScratch bounds the buffer an encoder keeps between envelopes; a rare
+// larger transaction gets a buffer of its own.
+const maxScratch = 64 << 10
 
-// buffer returns an empty buffer for an envelope, from the pool when the
-// encoder has one.
-func (e *txEncoder) buffer() []byte {
-	if e.pool != nil {
-		if p, ok := e.pool.Get().(*[]byte); ok {
-			return (*p)[:0]
-		}
-	}
-	return make([]byte, 0, 8<<10)
-}
+var newline = []byte{'\n'}
 
 // appendTime writes t as appendJSONTime does, reusing the formatted second
 // of the last time written: the timestamps of a transaction share a few.

@@ -52,7 +52,6 @@ func BenchmarkEncodeDirect(b *testing.B) {
 	for b.Loop() {
 		seg := oracleSegment(c, hub, info.maxSpans)
 		tx, _, _ := p.encodeDirect(seg, info, dscOf(seg, info), now)
-		p.worker.encoder.pool = nil
 		_ = tx
 	}
 }

@@ -17,16 +17,44 @@ import (
 // appendJSONString appends s as a JSON string.
 func appendJSONString(b []byte, s string) []byte {
 	b = append(b, '"')
-	i := 0
-	for i < len(s) && jsonPlain[s[i]] {
-		i++
-	}
+	i := plainPrefix(s)
 	if i == len(s) {
 		b = append(b, s...)
 		return append(b, '"')
 	}
 	b = append(b, s[:i]...)
 	return append(appendJSONEscaped(b, s[i:]), '"')
+}
+
+// plainPrefix returns the length of the longest prefix of s whose bytes
+// jsonPlain marks. It looks at eight bytes at a time while none of them
+// needs a closer look.
+func plainPrefix(s string) int {
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		if !plainWord(uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+			uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56) {
+			break
+		}
+	}
+	for i < len(s) && jsonPlain[s[i]] {
+		i++
+	}
+	return i
+}
+
+// plainWord reports whether each of the eight bytes of x stands for itself
+// in a JSON string: none is a control character, a quote, a backslash or
+// outside ASCII. The tests below are exact for bytes under 0x80, and x's
+// own high bits catch the others.
+func plainWord(x uint64) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	control := (x - 0x20*ones) &^ x
+	q := x ^ '"'*ones
+	quote := (q - ones) &^ q
+	bs := x ^ '\\'*ones
+	backslash := (bs - ones) &^ bs
+	return (control|quote|backslash|x)&highs == 0
 }
 
 // appendJSONEscaped appends s, which needs escapes, without its quotes.

@@ -32,6 +32,31 @@ func FuzzJSONString(f *testing.F) {
 	})
 }
 
+// TestPlainPrefix puts every byte value at every position of the first
+// two words of a plain string, and once more after an earlier special byte:
+// the word-at-a-time scan must stop exactly where a byte needs a look.
+func TestPlainPrefix(t *testing.T) {
+	for c := 0; c < 256; c++ {
+		for pos := 0; pos < 19; pos++ {
+			b := []byte(strings.Repeat("a", 19))
+			b[pos] = byte(c)
+			want := 19
+			if !jsonPlain[c] {
+				want = pos
+			}
+			if got := plainPrefix(string(b)); got != want {
+				t.Fatalf("byte %#x at %d: plainPrefix = %d, want %d", c, pos, got, want)
+			}
+			if pos > 0 {
+				b[pos-1] = '"'
+				if got := plainPrefix(string(b)); got != pos-1 {
+					t.Fatalf("quote at %d, byte %#x after it: plainPrefix = %d", pos-1, c, got)
+				}
+			}
+		}
+	}
+}
+
 // TestJSONValues checks every attribute type, NaN and infinities, and
 // timestamps against encoding/json's reading of them.
 func TestJSONValues(t *testing.T) {

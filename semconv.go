@@ -115,6 +115,13 @@ type spanAttrs struct {
 // readSpanAttrs collects the attributes the mapping reads from attrs.
 func readSpanAttrs(attrs []attribute.KeyValue) spanAttrs {
 	var a spanAttrs
+	a.read(attrs)
+	return a
+}
+
+// read sets a to the attributes the mapping reads from attrs, in place.
+func (a *spanAttrs) read(attrs []attribute.KeyValue) {
+	*a = spanAttrs{}
 	for _, kv := range attrs {
 		v := kv.Value
 		switch kv.Key {
@@ -194,7 +201,6 @@ func readSpanAttrs(attrs []attribute.KeyValue) spanAttrs {
 			a.sentryDescription = semconvString(v)
 		}
 	}
-	return a
 }
 
 // keepOrSet stores the string value v of an old semantic-convention key in

@@ -54,10 +54,6 @@ type outgoing struct {
 // Sentry in a client report, so a Sentry that is down or slow costs
 // bounded memory and no storm of requests.
 type sender struct {
-	// buffers holds envelope buffers for reuse: the encoder takes them, and
-	// they come back once their request body is closed.
-	buffers sync.Pool
-
 	queue       chan *outgoing
 	queuedBytes atomic.Int64
 	maxBytes    int64
@@ -115,10 +111,7 @@ func (s *sender) enqueue(o *outgoing) {
 // drop counts an envelope that will not be delivered, in the processor's
 // stats and in its client's next client report.
 func (s *sender) drop(o *outgoing, reason string) {
-	if o.body != nil && o.spans > 0 {
-		s.release(o.body)
-		o.body = nil
-	}
+	o.body = nil
 	if o.spans == 0 {
 		return // a client report: reports of reports are not sent
 	}
@@ -158,21 +151,20 @@ func (s *sender) send(o *outgoing) {
 			o.w.restoreReport(report) // goes with a later envelope
 		}
 	}()
-	rb := &requestBody{s: s}
-	rb.r.Reset(body)
-	if len(report) == 0 {
-		rb.buf, o.body = o.body, nil // the transport closes the body when done with it
-	}
+	o.body = nil // the request's now: the transport may read it after the answer
 	// The URL and the headers are the client's, built once and only read.
 	req := (&http.Request{
-		Method:        http.MethodPost,
-		URL:           o.w.url,
-		Host:          o.w.url.Host,
-		Proto:         "HTTP/1.1",
-		ProtoMajor:    1,
-		ProtoMinor:    1,
-		Header:        o.w.headers,
-		Body:          rb,
+		Method:     http.MethodPost,
+		URL:        o.w.url,
+		Host:       o.w.url.Host,
+		Proto:      "HTTP/1.1",
+		ProtoMajor: 1,
+		ProtoMinor: 1,
+		Header:     o.w.headers,
+		// A body net/http knows to be in memory goes out with the
+		// request header in one write, where another body has the header
+		// flushed before it.
+		Body:          io.NopCloser(bytes.NewReader(body)),
 		ContentLength: int64(len(body)),
 	}).WithContext(s.ctx)
 	resp, err := o.w.roundTrip(req)
@@ -193,41 +185,6 @@ func (s *sender) send(o *outgoing) {
 		s.drop(o, reasonRateLimit)
 	default:
 		s.drop(o, reasonSendError)
-	}
-}
-
-// requestBody is an envelope as a request body; its buffer goes back to the
-// sender's pool when the transport closes it, and not before: the
-// transport may write a body after the answer came.
-type requestBody struct {
-	r      bytes.Reader
-	s      *sender
-	buf    []byte // nil when not pooled
-	closed atomic.Bool
-}
-
-// Read reads the envelope.
-func (b *requestBody) Read(p []byte) (int, error) { return b.r.Read(p) }
-
-// WriteTo writes the rest of the envelope to w.
-func (b *requestBody) WriteTo(w io.Writer) (int64, error) { return b.r.WriteTo(w) }
-
-// Close returns the envelope's buffer to the pool, once.
-func (b *requestBody) Close() error {
-	if b.closed.CompareAndSwap(false, true) && b.buf != nil {
-		b.s.release(b.buf)
-	}
-	return nil
-}
-
-// maxPooledBuffer bounds the envelope buffers kept for reuse.
-const maxPooledBuffer = 64 << 10
-
-// release returns an envelope buffer to the pool.
-func (s *sender) release(buf []byte) {
-	if cap(buf) <= maxPooledBuffer {
-		buf = buf[:0]
-		s.buffers.Put(&buf)
 	}
 }
 

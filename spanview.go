@@ -12,7 +12,7 @@ import (
 
 // spanView is what the mapping and the encoder read of one finished span.
 // It holds OTel API types only, so that span sources other than the OTel
-// SDK can be encoded the same way; viewOf fills it from an SDK span.
+// SDK can be encoded the same way; read fills it from an SDK span.
 type spanView struct {
 	name   string
 	kind   trace.SpanKind
@@ -33,10 +33,10 @@ type linkView struct {
 	attrs []attribute.KeyValue
 }
 
-// viewOf reads an SDK span. It copies no attribute.
-func viewOf(s sdktrace.ReadOnlySpan) spanView {
+// read makes v a view of the SDK span s, in place. It copies no attribute.
+func (v *spanView) read(s sdktrace.ReadOnlySpan) {
 	st := s.Status()
-	v := spanView{
+	*v = spanView{
 		name:   s.Name(),
 		kind:   s.SpanKind(),
 		sc:     s.SpanContext(),
@@ -54,5 +54,4 @@ func viewOf(s sdktrace.ReadOnlySpan) spanView {
 			v.links[i] = linkView{sc: l.SpanContext, attrs: l.Attributes}
 		}
 	}
-	return v
 }

@@ -182,7 +182,6 @@ func (p *SpanProcessor) send(seg *segment) {
 func (p *SpanProcessor) sendDirect(seg *segment, info *clientInfo, dsc envelopeDSC) []*sentry.Event {
 	w := info.wireOf()
 	p.worker.wires[w] = struct{}{}
-	p.worker.encoder.pool = &p.sender.buffers
 	tx, ok, errs := p.encodeDirect(seg, info, dsc, time.Now())
 	if ok {
 		p.sender.enqueue(&outgoing{w: w, body: tx.envelope, spans: tx.spans})
@@ -195,17 +194,26 @@ func (p *SpanProcessor) sendDirect(seg *segment, info *clientInfo, dsc envelopeD
 // span events.
 func (p *SpanProcessor) encodeDirect(seg *segment, info *clientInfo, dsc envelopeDSC, now time.Time) (tx encodedTx, ok bool, errs []*sentry.Event) {
 	w := info.wireOf()
-	root := viewOf(seg.root)
-	ra := readSpanAttrs(root.attrs)
+	var (
+		root spanView
+		ra   spanAttrs
+	)
+	root.read(seg.root)
+	ra.read(root.attrs)
 	m := mapFrom(root.name, root.kind, &ra)
 	errs = appendExceptions(errs, seg.root, m.op, m.name)
 
-	slices.SortFunc(seg.children, func(a, b sdktrace.ReadOnlySpan) int { return a.StartTime().Compare(b.StartTime()) })
+	// Children mostly end in the order they started: look before sorting.
+	byStart := func(a, b sdktrace.ReadOnlySpan) int { return a.StartTime().Compare(b.StartTime()) }
+	if !slices.IsSortedFunc(seg.children, byStart) {
+		slices.SortStableFunc(seg.children, byStart)
+	}
 	views := p.worker.views[:0]
 	for _, child := range seg.children {
-		views = append(views, childView{v: viewOf(child)})
+		views = slices.Grow(views, 1)[:len(views)+1]
 		c := &views[len(views)-1]
-		c.a = readSpanAttrs(c.v.attrs)
+		c.v.read(child)
+		c.a.read(c.v.attrs)
 		if c.a.isSentryUpload(c.v.kind, info.dsnHost, info.project) {
 			views = views[:len(views)-1]
 			continue
