@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"runtime"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -454,4 +456,65 @@ func TestShutdownClosesConnections(t *testing.T) {
 	mu.Lock()
 	defer mu.Unlock()
 	t.Errorf("%d connections still open after Shutdown", len(open))
+}
+
+// countingConn counts the writes made on a connection.
+type countingConn struct {
+	net.Conn
+	writes *atomic.Int64
+}
+
+func (c countingConn) Write(p []byte) (int, error) {
+	c.writes.Add(1)
+	return c.Conn.Write(p)
+}
+
+// TestEnvelopeInOneWrite checks that the transport this package makes sends
+// a typical envelope and its request header in one write: no header flushed
+// ahead of the body, and a write buffer the envelope fits in.
+func TestEnvelopeInOneWrite(t *testing.T) {
+	srv := newWireServer(t)
+	c, err := sentry.NewClient(sentry.ClientOptions{Dsn: srv.dsn()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := newWireClient(c)
+	tr, ok := w.rt.(*http.Transport)
+	if !ok {
+		t.Fatalf("the client's transport is %T, not this package's", w.rt)
+	}
+	var writes atomic.Int64
+	var d net.Dialer
+	tr.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		conn, err := d.DialContext(ctx, network, addr)
+		if err != nil {
+			return nil, err
+		}
+		return countingConn{Conn: conn, writes: &writes}, nil
+	}
+	defer w.closeIdleConnections()
+	var stats processorStats
+	var goroutines atomic.Int32
+	s := newSender(1, 8, DefaultMaxQueuedBytes, &stats, &goroutines)
+	defer s.stop()
+	// A transaction envelope of the size of the benchmarks' 9-span request.
+	payload := `{"type":"transaction","pad":"` + strings.Repeat("x", 5600) + `"}`
+	body := []byte(`{"event_id":"0123456789abcdef0123456789abcdef"}` + "\n" +
+		`{"type":"transaction","length":` + strconv.Itoa(len(payload)) + "}\n" + payload + "\n")
+	for i := range 3 {
+		before := writes.Load()
+		s.enqueue(&outgoing{w: w, body: slices.Clone(body), spans: 1})
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		err := s.pending.wait(ctx, s.pending.barrier())
+		cancel()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := writes.Load() - before; n != 1 {
+			t.Errorf("envelope %d of %d bytes took %d writes, want 1", i, len(body), n)
+		}
+	}
+	if got := srv.received.Load(); got != 3 {
+		t.Errorf("Sentry received %d envelopes, want 3", got)
+	}
 }
