@@ -92,6 +92,17 @@ func main() {
 		}
 		fmt.Println(row)
 	}
+	// The spread of the bar's ratio, each round's otelsentry against the
+	// same round's floor.
+	fc, oc := vals["Request_Floor"]["cpu-ns/req"], vals["Request_Otelsentry"]["cpu-ns/req"]
+	if n := min(len(fc), len(oc)); n > 0 {
+		r := make([]float64, n)
+		for i := range n {
+			r[i] = oc[i] / fc[i]
+		}
+		slices.Sort(r)
+		fmt.Printf("\notelsentry's CPU per request against the floor's, round by round: %.2fx to %.2fx, median %.2fx.\n", r[0], r[n-1], r[n/2])
+	}
 }
 
 func ratio(a, b float64) string {
