@@ -27,9 +27,10 @@ var sentryGoIntegrations = []string{"Environment", "GlobalTags", "IgnoreErrors",
 // bounds a delivery.
 const httpTimeout = 30 * time.Second
 
-// writeBufferSize is the write buffer of each connection of this package's
-// transport: a typical envelope and its request header fit in it, so they go
-// out in one write (one TLS record, one system call) instead of two.
+// writeBufferSize is the write buffer of each HTTP/1.1 connection of this
+// package's transport: a typical envelope and its request header fit in it,
+// so they go out in one write (one system call, one TLS record) instead of
+// two.
 const writeBufferSize = 16 << 10
 
 // wireClient is what encoding and sending a client's transactions needs,
