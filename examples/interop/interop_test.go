@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -209,11 +210,24 @@ func sameDSC(a, b map[string]string) bool {
 		return false
 	}
 	for k, v := range a {
-		if b[k] != v {
+		if b[k] != v && !sameNumber(k, v, b[k]) {
 			return false
 		}
 	}
 	return true
+}
+
+// sameNumber reports whether v and w, values of the DSC key k, are the same
+// sample rate or random number written two ways: Sentry's JavaScript SDK
+// reads them as numbers and writes them back shortest, so that an
+// otelsentry "0.087130" comes back from @sentry/node as "0.08713".
+func sameNumber(k, v, w string) bool {
+	if k != "sample_rate" && k != "sample_rand" {
+		return false
+	}
+	x, errX := strconv.ParseFloat(v, 64)
+	y, errY := strconv.ParseFloat(w, 64)
+	return errX == nil && errY == nil && x == y
 }
 
 // TestSentryGoBeforeOtelsentry: a sentry-go service calls an otelsentry
@@ -364,5 +378,33 @@ func TestOrganizations(t *testing.T) {
 				t.Errorf("the new trace's DSC %v is not this org's", btx.DSC)
 			}
 		})
+	}
+}
+
+// TestSameDSC checks the comparison the interop tests use: numbers may be
+// written two ways, nothing else may differ.
+func TestSameDSC(t *testing.T) {
+	base := map[string]string{"trace_id": "b373f9b2a0bd3a62164e298c4a855f41", "sample_rand": "0.087130", "sample_rate": "1", "release": "1.0"}
+	with := func(k, v string) map[string]string {
+		m := map[string]string{}
+		for bk, bv := range base {
+			m[bk] = bv
+		}
+		m[k] = v
+		return m
+	}
+	for _, tt := range []struct {
+		k, v string
+		same bool
+	}{
+		{"sample_rand", "0.08713", true},
+		{"sample_rate", "1.0", true},
+		{"sample_rand", "0.08714", false},
+		{"release", "1", false},
+		{"trace_id", "b373f9b2a0bd3a62164e298c4a855f42", false},
+	} {
+		if got := sameDSC(base, with(tt.k, tt.v)); got != tt.same {
+			t.Errorf("%s=%q against %q: same = %v, want %v", tt.k, tt.v, base[tt.k], got, tt.same)
+		}
 	}
 }
