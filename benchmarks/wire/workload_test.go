@@ -8,6 +8,7 @@ import (
 	"context"
 	"encoding/json"
 	"os"
+	"runtime/metrics"
 	"slices"
 	"strconv"
 	"syscall"
@@ -115,7 +116,9 @@ const (
 //     the sink has what was sent, background encoding and delivery included;
 //   - delivered/req: spans the sink received / (b.N*9), 1.000 = nothing lost;
 //   - payload-B/req: request bodies the sink received, as sent;
-//   - offered-req/s: the rate the loop actually offered.
+//   - offered-req/s: the rate the loop actually offered;
+//   - gc-cpu-ns/req and gcs/1000req: the garbage collector's share of the
+//     CPU, as the runtime estimates it, and its cycles.
 //
 // d is nil for paths that deliver nothing (Bare, Noop).
 func runRequests(b *testing.B, ctx context.Context, tp *sdktrace.TracerProvider, d *dest) {
@@ -128,6 +131,7 @@ func runRequests(b *testing.B, ctx context.Context, tp *sdktrace.TracerProvider,
 	each := make([]time.Duration, b.N)
 	b.ReportAllocs()
 	b.ResetTimer()
+	g0 := gcStats()
 	c0, t0 := cpuNow(), time.Now()
 	var path time.Duration
 	for i := 0; i < b.N; i++ {
@@ -160,6 +164,9 @@ func runRequests(b *testing.B, ctx context.Context, tp *sdktrace.TracerProvider,
 		st = d.await(b, want, awaitLimit, awaitStall)
 	}
 	c1 := cpuNow()
+	g1 := gcStats()
+	b.ReportMetric(float64(g1[0]-g0[0])*1e9/float64(b.N), "gc-cpu-ns/req")
+	b.ReportMetric(float64(g1[1]-g0[1])/float64(b.N)*1000, "gcs/1000req")
 	b.StopTimer()
 	b.ReportMetric(float64(path.Nanoseconds())/float64(b.N), "path-ns/req")
 	slices.Sort(each)
@@ -193,4 +200,12 @@ func incomingCarrier() propagation.MapCarrier {
 			"sentry-transaction=%2Freset-password, other-vendor-value-2=foo;bar;",
 		"traceparent": "00-771a43a4192642f0b136d5159a501700-b5f3a8f6c54a4f8e-01",
 	}
+}
+
+// gcStats returns the CPU the garbage collector has spent, in seconds, and
+// the cycles it has run.
+func gcStats() [2]float64 {
+	s := []metrics.Sample{{Name: "/cpu/classes/gc/total:cpu-seconds"}, {Name: "/gc/cycles/total:gc-cycles"}}
+	metrics.Read(s)
+	return [2]float64{s[0].Value.Float64(), float64(s[1].Value.Uint64())}
 }
