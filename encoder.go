@@ -24,6 +24,9 @@ import (
 // encoder belongs to the worker goroutine.
 type txEncoder struct {
 	scratch []byte // the envelope being written
+	// buffer returns an empty buffer for a finished envelope, or nil to
+	// allocate one.
+	buffer func() []byte
 
 	lastSec int64  // the second of secText
 	secText []byte // lastSec as RFC 3339, to the second
@@ -223,15 +226,24 @@ func (e *txEncoder) encode(in *txInput, sentAt time.Time) encodedTx {
 	}
 	b = append(b, '}')
 
-	// The envelope leaves in a slice of its own, which the sender's
-	// request owns until the transport is done with it. bytes.Join copies
-	// each part once into memory it does not clear first. The item
-	// header's length has at most 7 digits under Sentry's 1 MB limit.
+	// The envelope leaves in a buffer of its own, which the sender's
+	// request owns until the transport is done with it. The item header's
+	// length has at most 7 digits under Sentry's 1 MB limit.
 	var hdr [len(`{"type":"transaction","length":1234567}` + "\n")]byte
 	h := append(hdr[:0], `{"type":"transaction","length":`...)
 	h = strconv.AppendInt(h, int64(len(b)-payloadStart), 10)
 	h = append(h, "}\n"...)
-	out.envelope = bytes.Join([][]byte{b[:payloadStart], h, b[payloadStart:], newline}, nil)
+	var env []byte
+	if e.buffer != nil {
+		env = e.buffer()
+	}
+	if n := len(b) + len(h) + 1; cap(env) < n {
+		// bytes.Join does not clear the memory it copies into.
+		env = bytes.Join([][]byte{b[:payloadStart], h, b[payloadStart:], newline}, nil)
+	} else {
+		env = append(append(append(append(env, b[:payloadStart]...), h...), b[payloadStart:]...), '\n')
+	}
+	out.envelope = env
 	if cap(b) <= maxScratch {
 		e.scratch = b[:0]
 	}

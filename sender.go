@@ -5,6 +5,7 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"net/http/httptrace"
 	"strconv"
 	"strings"
 	"sync"
@@ -54,6 +55,12 @@ type outgoing struct {
 // Sentry in a client report, so a Sentry that is down or slow costs
 // bounded memory and no storm of requests.
 type sender struct {
+	// free holds envelope buffers for reuse: the encoder writes each
+	// envelope into one, and it comes back once the transport has written
+	// it, or the envelope is dropped. A channel, unlike a sync.Pool, hands
+	// a buffer freed on one thread to the worker on another.
+	free chan []byte
+
 	queue       chan *outgoing
 	queuedBytes atomic.Int64
 	maxBytes    int64
@@ -68,6 +75,7 @@ type sender struct {
 func newSender(maxInFlight, queueSize int, maxBytes int64, stats *processorStats, goroutines *atomic.Int32) *sender {
 	s := &sender{
 		queue:    make(chan *outgoing, queueSize),
+		free:     make(chan []byte, maxFreeBuffers),
 		maxBytes: maxBytes,
 		stats:    stats,
 	}
@@ -111,6 +119,7 @@ func (s *sender) enqueue(o *outgoing) {
 // drop counts an envelope that will not be delivered, in the processor's
 // stats and in its client's next client report.
 func (s *sender) drop(o *outgoing, reason string) {
+	s.release(o.body)
 	o.body = nil
 	if o.spans == 0 {
 		return // a client report: reports of reports are not sent
@@ -151,7 +160,17 @@ func (s *sender) send(o *outgoing) {
 			o.w.restoreReport(report) // goes with a later envelope
 		}
 	}()
-	o.body = nil // the request's now: the transport may read it after the answer
+	// The transport may read the body after the answer came: the
+	// envelope's buffer is kept for reuse once it has been written.
+	ctx := s.ctx
+	if len(report) == 0 {
+		w := &written{s: s, buf: o.body}
+		w.trace.WroteRequest = w.wrote
+		ctx = httptrace.WithClientTrace(ctx, &w.trace)
+	} else {
+		s.release(o.body) // the request sends a copy, with the report
+	}
+	o.body = nil
 	// The URL and the headers are the client's, built once and only read.
 	req := (&http.Request{
 		Method:     http.MethodPost,
@@ -166,7 +185,7 @@ func (s *sender) send(o *outgoing) {
 		// flushed before it.
 		Body:          io.NopCloser(bytes.NewReader(body)),
 		ContentLength: int64(len(body)),
-	}).WithContext(s.ctx)
+	}).WithContext(ctx)
 	resp, err := o.w.roundTrip(req)
 	if err != nil {
 		s.drop(o, reasonNetworkError)
@@ -185,6 +204,51 @@ func (s *sender) send(o *outgoing) {
 		s.drop(o, reasonRateLimit)
 	default:
 		s.drop(o, reasonSendError)
+	}
+}
+
+// written returns an envelope's buffer to the sender for reuse when the
+// transport reports the request written whole. A request that failed to be
+// written keeps its buffer: the transport could still hold it, and the
+// garbage collector takes it.
+type written struct {
+	s     *sender
+	buf   []byte
+	once  atomic.Bool
+	trace httptrace.ClientTrace
+}
+
+func (w *written) wrote(info httptrace.WroteRequestInfo) {
+	if info.Err == nil && w.once.CompareAndSwap(false, true) {
+		w.s.release(w.buf)
+	}
+}
+
+// Envelope buffers kept for reuse: at most maxFreeBuffers, of at most
+// maxFreeBuffer bytes each.
+const (
+	maxFreeBuffers = 16
+	maxFreeBuffer  = 64 << 10
+)
+
+// release returns an envelope buffer for reuse, unless enough are kept.
+func (s *sender) release(buf []byte) {
+	if buf == nil || cap(buf) > maxFreeBuffer {
+		return
+	}
+	select {
+	case s.free <- buf[:0]:
+	default:
+	}
+}
+
+// buffer returns an empty envelope buffer kept for reuse, or nil.
+func (s *sender) buffer() []byte {
+	select {
+	case b := <-s.free:
+		return b
+	default:
+		return nil
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/http/httptrace"
 	"runtime"
 	"slices"
 	"strconv"
@@ -516,5 +517,56 @@ func TestEnvelopeInOneWrite(t *testing.T) {
 	}
 	if got := srv.received.Load(); got != 3 {
 		t.Errorf("Sentry received %d envelopes, want 3", got)
+	}
+}
+
+// TestEnvelopeBufferReuse checks that an envelope's buffer goes back to the
+// sender for reuse once the transport has written it, and only then: a write
+// that failed leaves it to the garbage collector, and a second report does
+// not return it twice.
+func TestEnvelopeBufferReuse(t *testing.T) {
+	var stats processorStats
+	var goroutines atomic.Int32
+	s := newSender(1, 8, DefaultMaxQueuedBytes, &stats, &goroutines)
+	defer s.stop()
+	same := func(a, b []byte) bool { return cap(a) > 0 && cap(b) > 0 && &a[:1][0] == &b[:1][0] }
+
+	failed := &written{s: s, buf: make([]byte, 10)}
+	failed.wrote(httptrace.WroteRequestInfo{Err: errors.New("connection reset")})
+	if b := s.buffer(); same(b, failed.buf) {
+		t.Error("a buffer whose write failed came back")
+	}
+	ok := &written{s: s, buf: make([]byte, 10)}
+	ok.wrote(httptrace.WroteRequestInfo{})
+	ok.wrote(httptrace.WroteRequestInfo{})
+	if b := s.buffer(); !same(b, ok.buf) {
+		t.Error("a written buffer did not come back")
+	}
+	if b := s.buffer(); same(b, ok.buf) {
+		t.Error("a buffer written once came back twice")
+	}
+
+	// Through the transport: the envelope's buffer comes back after the send.
+	srv := newWireServer(t)
+	c, err := sentry.NewClient(sentry.ClientOptions{Dsn: srv.dsn()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := newWireClient(c)
+	defer w.closeIdleConnections()
+	payload := `{"type":"transaction"}`
+	body := []byte(`{"event_id":"0123456789abcdef0123456789abcdef"}` + "\n" +
+		`{"type":"transaction","length":` + strconv.Itoa(len(payload)) + "}\n" + payload + "\n")
+	s.enqueue(&outgoing{w: w, body: body, spans: 1})
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := s.pending.wait(ctx, s.pending.barrier()); err != nil {
+		t.Fatal(err)
+	}
+	if srv.received.Load() != 1 {
+		t.Fatalf("Sentry received %d envelopes, want 1", srv.received.Load())
+	}
+	if b := s.buffer(); !same(b, body) {
+		t.Error("the buffer of a delivered envelope did not come back")
 	}
 }

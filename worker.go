@@ -40,6 +40,7 @@ func (p *SpanProcessor) sweepInterval() time.Duration {
 func (p *SpanProcessor) run() {
 	defer close(p.done)
 	p.worker.wires = make(map[*wireClient]struct{})
+	p.worker.encoder.buffer = p.sender.buffer
 	sweepEvery := p.sweepInterval()
 	nextSweep := time.Now().Add(sweepEvery)
 	timer := time.NewTimer(sweepEvery)
