@@ -80,13 +80,17 @@ func BenchmarkEncodeViaSentryGo(b *testing.B) {
 func BenchmarkRequestPath(b *testing.B) {
 	for _, tc := range []struct {
 		name string
-		proc sdktrace.SpanProcessor
+		proc func() sdktrace.SpanProcessor
 	}{
-		{"noop", noopProcessor{}},
-		{"otelsentry", NewSpanProcessor(WithHub(sentry.NewHub(nil, sentry.NewScope())))},
+		{"noop", func() sdktrace.SpanProcessor { return noopProcessor{} }},
+		{"otelsentry", func() sdktrace.SpanProcessor {
+			return NewSpanProcessor(WithHub(sentry.NewHub(nil, sentry.NewScope())))
+		}},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
-			tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(tc.proc))
+			// A processor per run: the TracerProvider's Shutdown stops it,
+			// and b.Run runs this function more than once.
+			tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(tc.proc()))
 			defer func() { _ = tp.Shutdown(context.Background()) }()
 			tr := tp.Tracer("bench")
 			b.ReportAllocs()
