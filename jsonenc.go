@@ -2,6 +2,7 @@ package otelsentry
 
 import (
 	"math"
+	"slices"
 	"strconv"
 	"time"
 	"unicode/utf8"
@@ -78,7 +79,7 @@ func appendJSONEscaped(b []byte, s string) []byte {
 			case '\t':
 				b = append(b, '\\', 't')
 			default:
-				b = append(b, '\\', 'u', '0', '0', lowerHex[c>>4], lowerHex[c&0xf])
+				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
 			}
 			i++
 			start = i
@@ -94,7 +95,7 @@ func appendJSONEscaped(b []byte, s string) []byte {
 		}
 		if r == '\u2028' || r == '\u2029' {
 			b = append(b, s[start:i]...)
-			b = append(b, '\\', 'u', '2', '0', '2', lowerHex[r&0xf])
+			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xf])
 			i += size
 			start = i
 			continue
@@ -103,8 +104,6 @@ func appendJSONEscaped(b []byte, s string) []byte {
 	}
 	return append(b, s[start:]...)
 }
-
-const lowerHex = "0123456789abcdef"
 
 // jsonPlain marks the bytes that stand for themselves in a JSON string
 // without a look at what follows: printable ASCII but for the quote and
@@ -141,10 +140,9 @@ func appendJSONTime(b []byte, t time.Time) []byte {
 // appendJSONHex appends bytes as a string of lowercase hex digits: trace
 // and span ids.
 func appendJSONHex(b []byte, id []byte) []byte {
-	b = append(b, '"')
-	for _, c := range id {
-		b = append(b, lowerHex[c>>4], lowerHex[c&0xf])
-	}
+	n := len(b) + 1
+	b = slices.Grow(append(b, '"'), 2*len(id)+1)[:n+2*len(id)]
+	encodeHex(b[n:], id)
 	return append(b, '"')
 }
 
