@@ -125,8 +125,7 @@ func (s *sender) drop(o *outgoing, reason string) {
 		return // a client report: reports of reports are not sent
 	}
 	s.stats.dropped(reason)
-	o.w.discard(reason, categoryTransaction, 1)
-	o.w.discard(reason, categorySpan, uint64(o.spans))
+	o.w.discardTransaction(reason, o.spans)
 }
 
 // run sends envelopes until the sender stops.
@@ -447,6 +446,13 @@ func (w *wireClient) discard(reason, category string, n uint64) {
 	w.discarded.counts[discardKey{reason, category}] += n
 }
 
+// discardTransaction counts a transaction of spans spans, its own
+// included, dropped for reason.
+func (w *wireClient) discardTransaction(reason string, spans int) {
+	w.discard(reason, categoryTransaction, 1)
+	w.discard(reason, categorySpan, uint64(spans))
+}
+
 // takeClientReport returns the client report item of what was discarded
 // since the last one, and forgets it; nil when nothing was. The counts are
 // returned for restoreReport.
@@ -501,14 +507,17 @@ func (w *wireClient) withClientReport(body []byte, now time.Time) ([]byte, map[d
 	return append(body[:len(body):len(body)], item...), counts
 }
 
-// clientReportEnvelope returns an envelope of the client's pending client
-// report alone, or nil when nothing was discarded.
+// clientReportEnvelope returns the header of an envelope for the client's
+// pending client report, or nil when nothing was discarded. The report
+// itself is taken when the envelope is sent (withClientReport), so that it
+// holds what was discarded until then.
 func (w *wireClient) clientReportEnvelope(now time.Time) []byte {
-	item, counts := w.takeClientReport(now)
-	if item == nil {
+	w.discarded.mu.Lock()
+	pending := len(w.discarded.counts) > 0
+	w.discarded.mu.Unlock()
+	if !pending {
 		return nil
 	}
-	w.restoreReport(counts) // taken again, with its send, by withClientReport
 	env := []byte(`{"sent_at":`)
 	env = appendJSONTime(env, now)
 	env = append(env, ',')

@@ -292,8 +292,7 @@ func dscOf(seg *segment, info *clientInfo) envelopeDSC {
 // left out, as sentry-go reports those of its event processors.
 func (p *SpanProcessor) filtered(w *wireClient, spans int) {
 	p.stats.filtered.Add(1)
-	w.discard(reasonEventProcessor, categoryTransaction, 1)
-	w.discard(reasonEventProcessor, categorySpan, uint64(spans))
+	w.discardTransaction(reasonEventProcessor, spans)
 }
 
 // transactionOf builds the transaction of seg and its error events, and
