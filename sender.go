@@ -94,12 +94,9 @@ func newSender(maxInFlight, queueSize int, maxBytes int64, stats *processorStats
 }
 
 // enqueue hands an envelope to the senders without waiting. A full queue
-// drops it, counted and reported.
+// drops it, counted and reported. Rate limits are looked at before a
+// transaction is encoded (encodeDirect) and again when it is sent.
 func (s *sender) enqueue(o *outgoing) {
-	if o.w.limits.limited(o.spans > 0, time.Now()) {
-		s.drop(o, reasonRateLimit)
-		return
-	}
 	n := int64(len(o.body))
 	if s.queuedBytes.Add(n) > s.maxBytes {
 		s.queuedBytes.Add(-n)
