@@ -42,8 +42,7 @@ const randUnits = 1_000_000
 type clientInfo struct {
 	client      *sentry.Client
 	publicKey   string
-	orgID       string // decimal; empty when unknown
-	orgNum      uint64 // orgID as a number; 0 when unknown
+	orgID       uint64 // the DSN's org id, or ClientOptions.OrgID; 0 when unknown
 	release     string
 	environment string
 	// tracing is the client's EnableTracing (see NewSampler). rate stays
@@ -104,13 +103,14 @@ func newClientInfo(c *sentry.Client) *clientInfo {
 	if o.OrgID != 0 {
 		org = o.OrgID
 	}
-	info.orgNum = org
+	info.orgID = org
+	orgText := ""
 	if org != 0 {
-		info.orgID = strconv.FormatUint(org, 10)
+		orgText = strconv.FormatUint(org, 10)
 	}
 	for _, m := range []dscMember{
 		{dscPublicKey, info.publicKey}, {dscRelease, info.release},
-		{dscEnvironment, info.environment}, {dscOrgID, info.orgID},
+		{dscEnvironment, info.environment}, {dscOrgID, orgText},
 	} {
 		if m.value != "" || m.key == dscPublicKey {
 			info.clientMembers = append(info.clientMembers, m)

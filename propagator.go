@@ -182,7 +182,7 @@ func (p Propagator) continues(ctx context.Context, dsc DynamicSamplingContext) b
 		return true
 	}
 	theirs, _ := dsc.Get(dscOrgID)
-	return orgContinues(theirs, info.orgNum, info.strictOrg)
+	return orgContinues(theirs, info.orgID, info.strictOrg)
 }
 
 func orgContinues(theirs string, ours uint64, strict bool) bool {
@@ -217,21 +217,25 @@ func (p Propagator) Inject(ctx context.Context, carrier propagation.TextMapCarri
 	}
 	carrier.Set(sentryTraceHeader, formatSentryTrace(sc.TraceID(), sc.SpanID(), dec))
 
-	existing := carrier.Get(baggageHeader)
-	var info *clientInfo
+	// The client is needed for a head DSC, when the trace starts here, and
+	// for its PropagateTraceparent, unless WithTraceparent decided.
+	var client *clientInfo
 	if in == nil || !p.writeTraceparent {
-		info = p.clients.info(hubFor(ctx, p.hub).Client())
+		client = p.clients.info(hubFor(ctx, p.hub).Client())
 	}
-	if p.writeTraceparent || info != nil && info.propagateTraceparent {
+	if p.writeTraceparent || client != nil && client.propagateTraceparent {
 		// The same trace and span as sentry-trace, for W3C peers.
 		carrier.Set(traceparentHeader, formatTraceparent(sc.TraceID(), sc.SpanID(), dec))
 		if ts := sc.TraceState(); ts.Len() > 0 {
 			carrier.Set(traceStateHeader, ts.String())
 		}
 	}
-	if in != nil {
-		info = nil // the frozen DSC is sent, not a head DSC
+	// info is the client of a head DSC: none when the DSC is frozen.
+	var info *clientInfo
+	if in == nil {
+		info = client
 	}
+	existing := carrier.Get(baggageHeader)
 	noDSC := in == nil && info == nil || in != nil && in.dsc.Len() == 0
 	if noDSC && !strings.Contains(existing, sentryPrefix) {
 		return // nothing of Sentry's to write or to remove: leave baggage as it is
