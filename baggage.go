@@ -142,7 +142,11 @@ func parseDSC(header string) (DynamicSamplingContext, error) {
 	var (
 		d   DynamicSamplingContext
 		err error
+		// The members read, before keptDSC copies what it keeps: on the
+		// stack for a header of Sentry's usual size.
+		read [16]dscMember
 	)
+	d.members = read[:0]
 	for header != "" {
 		var member string
 		member, header, _ = strings.Cut(header, ",")
@@ -168,9 +172,6 @@ func parseDSC(header string) (DynamicSamplingContext, error) {
 		if len(d.members) >= maxDSCMembers && !sentryDSCKeys[m.key] {
 			err = errBaggageTooMany
 			continue
-		}
-		if d.members == nil {
-			d.members = make([]dscMember, 0, 10)
 		}
 		d.members = append(d.members, m)
 	}
@@ -240,7 +241,11 @@ func keptDSC(members []dscMember) ([]dscMember, bool) {
 	if len(members) == 0 {
 		return nil, false
 	}
-	keep := make([]bool, len(members))
+	var keepAll [maxDSCMembers + 16]bool // the members of Sentry's keys past the cap too
+	keep := keepAll[:]
+	if len(members) > len(keep) {
+		keep = make([]bool, len(members))
+	}
 	used, size, dropped := 0, 0, false
 	for _, defined := range []bool{true, false} {
 		for i, m := range members {
