@@ -8,7 +8,6 @@ import (
 	"net/url"
 	"os"
 	"regexp"
-	"runtime"
 	"runtime/debug"
 	"slices"
 	"strings"
@@ -130,8 +129,17 @@ func newWireClient(c *sentry.Client) *wireClient {
 	}
 	w.static = b
 
-	w.deviceOS = fmt.Appendf(nil, `,"device":{"arch":%q,"num_cpu":%d},"os":{"name":%q}`, runtime.GOARCH, runtime.NumCPU(), runtime.GOOS)
-	w.runtimeHead = fmt.Appendf(nil, `,"runtime":{"name":"go","version":%q`, runtime.Version())
+	device, osCtx, rt := staticEnvironment()
+	for _, c := range []struct {
+		name string
+		v    map[string]any
+	}{{"device", device}, {"os", osCtx}} {
+		j, _ := json.Marshal(c.v)
+		w.deviceOS = append(appendJSONKey(append(w.deviceOS, ','), c.name), j...)
+	}
+	j, _ := json.Marshal(rt)
+	// Without its closing brace: the counts read per transaction follow.
+	w.runtimeHead = append(appendJSONKey([]byte{','}, "runtime"), j[:len(j)-1]...)
 
 	w.tags = make(map[string]string, len(o.Tags))
 	for k, v := range o.Tags {

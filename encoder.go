@@ -311,24 +311,22 @@ func appendEnvironmentContexts(b []byte, w *wireClient, scope map[string]sentry.
 	if len(scope) == 0 {
 		b = append(b, w.deviceOS...)
 		b = append(b, w.runtimeHead...)
-		b = append(b, `,"go_numroutines":`...)
-		b = strconv.AppendInt(b, int64(runtime.NumGoroutine()), 10)
-		b = append(b, `,"go_maxprocs":`...)
-		b = strconv.AppendInt(b, int64(runtime.GOMAXPROCS(0)), 10)
-		b = append(b, `,"go_numcgocalls":`...)
-		b = strconv.AppendInt(b, runtime.NumCgoCall(), 10)
+		for _, c := range runtimeCounts() {
+			b = strconv.AppendInt(appendJSONKey(append(b, ','), c.key), c.value, 10)
+		}
 		return append(b, '}')
+	}
+	device, osCtx, rt := staticEnvironment()
+	for _, c := range runtimeCounts() {
+		rt[c.key] = c.value
 	}
 	merged := make(map[string]any, len(scope)+3)
 	for k, v := range scope {
 		merged[k] = v
 	}
-	merged["device"] = withDefaults(scope["device"], map[string]any{"arch": runtime.GOARCH, "num_cpu": runtime.NumCPU()})
-	merged["os"] = withDefaults(scope["os"], map[string]any{"name": runtime.GOOS})
-	merged["runtime"] = withDefaults(scope["runtime"], map[string]any{
-		"name": "go", "version": runtime.Version(), "go_numroutines": runtime.NumGoroutine(),
-		"go_maxprocs": runtime.GOMAXPROCS(0), "go_numcgocalls": runtime.NumCgoCall(),
-	})
+	merged["device"] = withDefaults(scope["device"], device)
+	merged["os"] = withDefaults(scope["os"], osCtx)
+	merged["runtime"] = withDefaults(scope["runtime"], rt)
 	keys := make([]string, 0, len(merged))
 	for k := range merged {
 		keys = append(keys, k)
@@ -342,6 +340,31 @@ func appendEnvironmentContexts(b []byte, w *wireClient, scope map[string]sentry.
 		b = append(appendJSONKey(append(b, ','), k), v...)
 	}
 	return b
+}
+
+// staticEnvironment returns the members of the device, os and runtime
+// contexts of sentry-go's Environment integration that do not change while
+// the process runs.
+func staticEnvironment() (device, os, rt map[string]any) {
+	return map[string]any{"arch": runtime.GOARCH, "num_cpu": runtime.NumCPU()},
+		map[string]any{"name": runtime.GOOS},
+		map[string]any{"name": "go", "version": runtime.Version()}
+}
+
+// runtimeCount is a member of the runtime context read per event.
+type runtimeCount struct {
+	key   string
+	value int64
+}
+
+// runtimeCounts returns the members of the runtime context that sentry-go's
+// Environment integration reads for each event.
+func runtimeCounts() [3]runtimeCount {
+	return [3]runtimeCount{
+		{"go_numroutines", int64(runtime.NumGoroutine())},
+		{"go_maxprocs", int64(runtime.GOMAXPROCS(0))},
+		{"go_numcgocalls", runtime.NumCgoCall()},
+	}
 }
 
 // withDefaults returns a copy of c with the defaults it lacks.
