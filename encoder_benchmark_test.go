@@ -51,7 +51,7 @@ func BenchmarkEncodeDirect(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		seg := oracleSegment(c, hub, info.maxSpans)
-		tx, _, _ := p.encodeDirect(seg, info, dscOf(seg, info), now)
+		tx, _, _ := p.encodeDirect(seg, info, dscOf(seg), now)
 		_ = tx
 	}
 }

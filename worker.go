@@ -145,7 +145,7 @@ func (p *SpanProcessor) send(seg *segment) {
 
 	// An unsampled span's segment has no incoming DSC: the caller's frozen
 	// one is not known without tracking unsampled spans from their start.
-	d := dscOf(seg, info)
+	d := dscOf(seg)
 	var tx *sentry.Event
 	var errs []*sentry.Event
 	switch {
@@ -275,7 +275,7 @@ type envelopeDSC struct {
 }
 
 // dscOf returns the DSC of seg's envelopes.
-func dscOf(seg *segment, info *clientInfo) envelopeDSC {
+func dscOf(seg *segment) envelopeDSC {
 	if seg.incoming != nil {
 		return envelopeDSC{frozen: seg.incoming.dsc}
 	}
