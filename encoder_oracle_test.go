@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"net/http"
 	"reflect"
 	"sort"
@@ -367,7 +368,7 @@ func TestEncoderOracleInsightAliases(t *testing.T) {
 // FuzzEncoderOracle sends a transaction with random attributes both ways.
 func FuzzEncoderOracle(f *testing.F) {
 	f.Add("http.route", "/users/{id}", int64(7), 1.5, true, "db.query.text", "SELECT 1")
-	f.Add("url.full", "https://u:p@h/x?token=1", int64(-1), -0.0, false, "user.email", "a@b")
+	f.Add("url.full", "https://u:p@h/x?token=1", int64(-1), math.Copysign(0, -1), false, "user.email", "a@b")
 	f.Add("\xff", "\x00", int64(0), 1e308, true, "", "")
 	f.Fuzz(func(t *testing.T, k1, v1 string, i int64, fl float64, b bool, k2, v2 string) {
 		attrs := []attribute.KeyValue{

@@ -174,5 +174,5 @@ func headerValues(v attribute.Value) []string {
 	if v.Type() == attribute.STRINGSLICE {
 		return v.AsStringSlice()
 	}
-	return []string{v.Emit()}
+	return []string{v.String()}
 }
