@@ -11,10 +11,6 @@ import (
 	"github.com/getsentry/sentry-go"
 	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/sdk/resource"
-	"go.opentelemetry.io/otel/trace"
-	coltracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
-	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
-	"google.golang.org/protobuf/proto"
 )
 
 // discardTransport is a sentry.Transport without a network. With encode set,
@@ -73,31 +69,6 @@ func newHub(tb testing.TB, transport sentry.Transport, rate float64) *sentry.Hub
 	return sentry.NewHub(client, sentry.NewScope())
 }
 
-// protobufClient is an otlptrace.Client without a network: UploadTraces
-// encodes the export request as the OTLP exporters do before sending it,
-// and drops the bytes.
-type protobufClient struct {
-	spans atomic.Int64 // spans uploaded
-	bytes atomic.Int64 // protobuf bytes made
-}
-
-func (c *protobufClient) Start(context.Context) error { return nil }
-func (c *protobufClient) Stop(context.Context) error  { return nil }
-
-func (c *protobufClient) UploadTraces(_ context.Context, rs []*tracepb.ResourceSpans) error {
-	body, err := proto.Marshal(&coltracepb.ExportTraceServiceRequest{ResourceSpans: rs})
-	if err != nil {
-		return err
-	}
-	c.bytes.Add(int64(len(body)))
-	for _, r := range rs {
-		for _, ss := range r.GetScopeSpans() {
-			c.spans.Add(int64(len(ss.GetSpans())))
-		}
-	}
-	return nil
-}
-
 // serviceResource is the resource of every TracerProvider here.
 func serviceResource(tb testing.TB) *resource.Resource {
 	tb.Helper()
@@ -106,26 +77,6 @@ func serviceResource(tb testing.TB) *resource.Resource {
 		tb.Fatalf("resource.Merge: %v", err)
 	}
 	return res
-}
-
-// serve runs req as its instrumentations would: the server span, then each
-// child in turn under it.
-func serve(ctx context.Context, tracer trace.Tracer, req *requestSpec) {
-	ctx, root := tracer.Start(ctx, req.name,
-		trace.WithSpanKind(req.kind), trace.WithAttributes(req.start...))
-	for i := range req.children {
-		c := &req.children[i]
-		_, span := tracer.Start(ctx, c.name,
-			trace.WithSpanKind(c.kind), trace.WithAttributes(c.start...))
-		if len(c.end) > 0 {
-			span.SetAttributes(c.end...)
-		}
-		span.End()
-	}
-	if len(req.end) > 0 {
-		root.SetAttributes(req.end...)
-	}
-	root.End()
 }
 
 // sentryRequest returns the frontend's request as the backend receives it:

@@ -87,9 +87,6 @@ var resetPasswordRequest = requestSpec{
 // under which BenchmarkInject injects.
 var mailCall = httpCall("POST", "https://mail.internal.example.com/v1/messages", 202)
 
-// requestSpans is the number of spans of resetPasswordRequest.
-var requestSpans = 1 + len(resetPasswordRequest.children)
-
 // requestSpec describes a server span and its children. Attributes in start
 // are given when a span starts, those in end just before it ends, as
 // instrumentations do with a response status.

@@ -24,7 +24,6 @@ type floorProcessor struct {
 	q    chan struct{}
 	wg   sync.WaitGroup
 	hc   *http.Client
-	mu   sync.Mutex
 	busy sync.WaitGroup // envelopes queued or in flight
 }
 
