@@ -61,6 +61,8 @@ type clientInfo struct {
 	ignoreStatus [][]int
 	// propagateTraceparent is the client's PropagateTraceparent.
 	propagateTraceparent bool
+	// propagationTargets is the client's TracePropagationTargets.
+	propagationTargets []string
 	// privacy filters span data as the client collects data.
 	privacy privacy
 	// wire is how this package encodes and sends the client's
@@ -89,6 +91,7 @@ func newClientInfo(c *sentry.Client) *clientInfo {
 		privacy:     privacyOf(c),
 
 		propagateTraceparent: o.PropagateTraceparent,
+		propagationTargets:   o.TracePropagationTargets,
 
 		ignoreStatus: o.TraceIgnoreStatusCodes,
 	}

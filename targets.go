@@ -19,6 +19,7 @@ type Transport struct {
 	hub     *sentry.Hub
 	targets []string
 	own     bool // targets were given with WithTracePropagationTargets
+	clients *clientCache
 }
 
 var _ http.RoundTripper = (*Transport)(nil)
@@ -39,7 +40,7 @@ func NewTransport(next http.RoundTripper, opts ...Option) *Transport {
 	if next == nil {
 		next = http.DefaultTransport
 	}
-	return &Transport{next: next, hub: c.hub, targets: c.propagationTargets, own: c.hasPropagationTargets}
+	return &Transport{next: next, hub: c.hub, targets: c.propagationTargets, own: c.hasPropagationTargets, clients: new(clientCache)}
 }
 
 // RoundTrip sends req, without Sentry's trace headers when its URL is not a
@@ -64,8 +65,8 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 func (t *Transport) propagates(req *http.Request) bool {
 	targets := t.targets
 	if !t.own {
-		if c := hubFor(req.Context(), t.hub).Client(); c.IsEnabled() {
-			targets = c.Options().TracePropagationTargets
+		if info := t.clients.info(hubFor(req.Context(), t.hub).Client()); info != nil {
+			targets = info.propagationTargets
 		}
 	}
 	if len(targets) == 0 {
