@@ -188,14 +188,7 @@ func (e *txEncoder) encode(in *txInput, sentAt time.Time) encodedTx {
 		b = append(append(b, `,"request":`...), in.scope.request...)
 	}
 	if len(in.scope.fingerprint) > 0 {
-		b = append(b, `,"fingerprint":[`...)
-		for i, f := range in.scope.fingerprint {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = appendJSONString(b, f)
-		}
-		b = append(b, ']')
+		b = appendJSONArray(append(b, `,"fingerprint":`...), in.scope.fingerprint, appendJSONString)
 	}
 	b = append(b, `,"contexts":{"trace":`...)
 	b = e.appendTraceContext(b, in)

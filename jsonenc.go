@@ -146,6 +146,21 @@ func appendJSONHex(b []byte, id []byte) []byte {
 	return append(b, '"')
 }
 
+// appendJSONArray appends xs as a JSON array, each element by appendOne.
+func appendJSONArray[T any](b []byte, xs []T, appendOne func([]byte, T) []byte) []byte {
+	b = append(b, '[')
+	for i, x := range xs {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendOne(b, x)
+	}
+	return append(b, ']')
+}
+
+// appendJSONInt appends n in decimal.
+func appendJSONInt(b []byte, n int64) []byte { return strconv.AppendInt(b, n, 10) }
+
 // appendAttrValue appends an attribute value as Sentry's span data holds
 // it, the way the sentry-go path writes it (see plainValue): booleans,
 // integers, finite floats and strings as themselves, slices as arrays, and
@@ -165,45 +180,15 @@ func appendAttrValue(b []byte, v attribute.Value) ([]byte, bool) {
 	case attribute.STRING:
 		return appendJSONString(b, v.AsString()), true
 	case attribute.BOOLSLICE:
-		b = append(b, '[')
-		for i, x := range v.AsBoolSlice() {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = strconv.AppendBool(b, x)
-		}
-		return append(b, ']'), true
+		return appendJSONArray(b, v.AsBoolSlice(), strconv.AppendBool), true
 	case attribute.INT64SLICE:
-		b = append(b, '[')
-		for i, x := range v.AsInt64Slice() {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = strconv.AppendInt(b, x, 10)
-		}
-		return append(b, ']'), true
+		return appendJSONArray(b, v.AsInt64Slice(), appendJSONInt), true
 	case attribute.FLOAT64SLICE:
-		fs := v.AsFloat64Slice()
-		if !allFiniteFloats(fs) {
-			break
+		if fs := v.AsFloat64Slice(); allFiniteFloats(fs) {
+			return appendJSONArray(b, fs, appendJSONFloat), true
 		}
-		b = append(b, '[')
-		for i, x := range fs {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = appendJSONFloat(b, x)
-		}
-		return append(b, ']'), true
 	case attribute.STRINGSLICE:
-		b = append(b, '[')
-		for i, x := range v.AsStringSlice() {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = appendJSONString(b, x)
-		}
-		return append(b, ']'), true
+		return appendJSONArray(b, v.AsStringSlice(), appendJSONString), true
 	case attribute.EMPTY:
 		return b, false
 	}
