@@ -184,6 +184,9 @@ func NewSpanProcessor(opts ...Option) *SpanProcessor {
 	}
 	p.goroutines.Add(1)
 	go func() {
+		// Counted out before done is closed, so that Shutdown, which
+		// waits for done, finds the count at zero.
+		defer close(p.done)
 		defer p.goroutines.Add(-1)
 		p.run()
 	}()

@@ -85,8 +85,9 @@ func newSender(maxInFlight, queueSize int, maxBytes int64, stats *processorStats
 		s.wg.Add(1)
 		goroutines.Add(1)
 		go func() {
-			defer goroutines.Add(-1)
+			// Counted out before wg, which stop waits for.
 			defer s.wg.Done()
+			defer goroutines.Add(-1)
 			s.run()
 		}()
 	}

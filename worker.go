@@ -38,7 +38,6 @@ func (p *SpanProcessor) sweepInterval() time.Duration {
 // run is the worker: it sends the transactions of the queue, releases held
 // segments at their deadline, expires open spans, and serves flushes.
 func (p *SpanProcessor) run() {
-	defer close(p.done)
 	p.worker.wires = make(map[*wireClient]struct{})
 	p.worker.encoder.buffer = p.sender.buffer
 	sweepEvery := p.sweepInterval()
